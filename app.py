@@ -1,0 +1,36 @@
+"""ML101 Explorables: the router. Page config, navigation, shared sidebar."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ml101 import runtime
+from ml101.lesson_map import built_pages
+from ml101.ui.presenter import presenter_toggle
+
+runtime.configure()
+
+st.set_page_config(
+    page_title="ML101 Explorables: PyTorch Basics",
+    page_icon=":material/school:",
+    layout="wide",
+)
+
+sections: dict[str, list[st.Page]] = {}
+for info in built_pages():
+    page = st.Page(
+        str(info.path), title=info.title, icon=info.icon,
+        url_path=info.url_path, default=info.url_path == "start",
+    )
+    sections.setdefault(info.section, []).append(page)
+
+nav = st.navigation(sections)
+
+with st.sidebar:
+    presenter_toggle()
+    st.caption(
+        "Lesson 5 of ML101, made explorable. Every number here comes from real "
+        "PyTorch running on this server's CPU."
+    )
+
+nav.run()

@@ -1,0 +1,1 @@
+"""ML101 Explorables core: pure PyTorch/NumPy logic, never Streamlit."""

@@ -1,0 +1,54 @@
+"""PyTorch runtime policy for one server process shared by many learners.
+
+Streamlit runs every session as a thread of one process, so torch's thread pool
+and its global random state are shared. This module is the single place that
+decides both: a small intra-op pool (so one learner's heavy op cannot starve the
+others) and seeded work done under a lock on a forked RNG (so one learner's seed
+never leaks into another's numbers).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+
+import torch
+
+DEFAULT_THREADS = 2
+_rng_lock = threading.Lock()
+_configured = False
+
+
+def torch_threads() -> int:
+    """Intra-op threads torch may use: ML101_TORCH_THREADS, else min(2, cores)."""
+    raw = os.environ.get("ML101_TORCH_THREADS", "")
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return max(1, min(DEFAULT_THREADS, os.cpu_count() or 1))
+
+
+def configure() -> None:
+    """Apply the policy once per process (safe to call on every rerun)."""
+    global _configured
+    if _configured:
+        return
+    torch.set_num_threads(torch_threads())
+    with suppress(RuntimeError):  # already set, or parallel work has started
+        torch.set_num_interop_threads(1)
+    _configured = True
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run a block as if `torch.manual_seed(seed)` came first, without touching
+    anyone else's random state. Generated code reproduces it with manual_seed."""
+    with _rng_lock, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def generator(seed: int) -> torch.Generator:
+    """A private CPU generator, for sampling that takes `generator=`."""
+    return torch.Generator().manual_seed(seed)

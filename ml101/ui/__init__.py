@@ -1,0 +1,1 @@
+"""The only Streamlit-aware part of ml101: URL state, presenter mode, code panel."""

@@ -1,0 +1,51 @@
+"""Every page in the navigation opens cleanly, in both modes; new pages join automatically."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml101.lesson_map import built_pages
+from tests.conftest import OpenPage, assert_clean
+
+PAGES = [p.url_path for p in built_pages()]
+
+
+@pytest.mark.parametrize("url_path", PAGES)
+def test_page_opens_without_errors(open_app: OpenPage, url_path: str) -> None:
+    at = open_app(url_path)
+    assert_clean(at)
+    assert at.title, "every page starts with its title"
+
+
+@pytest.mark.parametrize("url_path", PAGES)
+def test_presenter_mode_from_the_url(open_app: OpenPage, url_path: str) -> None:
+    at = open_app(url_path, present="1")
+    assert_clean(at)
+    assert at.sidebar.toggle(key="present").value is True
+    for exp in at.expander:
+        if exp.label.startswith("What is going on") or exp.label.startswith("Why"):
+            assert not exp.proto.expanded, f"explanation '{exp.label}' stays folded"
+
+
+def test_navigation_follows_the_lesson_order() -> None:
+    from ml101.lesson_map import PAGES as ALL
+
+    sections = [p.section for p in ALL]
+    assert sections == sorted(sections, key=["Start", "Tensors", "Gradients", "Networks",
+                                             "Training"].index)
+    assert built_pages()[0].url_path == "start"
+
+
+def test_home_links_every_built_page(open_app: OpenPage) -> None:
+    at = open_app("start")
+    linked = {link.proto.page for link in at.get("page_link")}
+    for info in built_pages()[1:]:
+        assert any(info.script.split("/")[-1] in target for target in linked), info.title
+
+
+def test_url_paths_never_equal_a_file_stem() -> None:
+    """Streamlit confuses a url_path that equals a pages/ file stem with that file."""
+    from ml101.lesson_map import PAGES as ALL
+
+    stems = {p.path.stem for p in ALL}
+    assert not stems & {p.url_path for p in ALL}
