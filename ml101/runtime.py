@@ -17,8 +17,19 @@ from contextlib import contextmanager, suppress
 import torch
 
 DEFAULT_THREADS = 2
+# Heavy work (a training chunk, a benchmark sweep) runs at most this many at once in the
+# process; the rest wait their turn, so sliders stay responsive for everybody.
+MAX_HEAVY = int(os.environ.get("ML101_MAX_HEAVY", "2"))
+# No single user request may allocate more than this for its tensors.
+MEMORY_BUDGET_BYTES = 64 * 2**20
+
 _rng_lock = threading.Lock()
+_heavy = threading.BoundedSemaphore(max(1, MAX_HEAVY))
 _configured = False
+
+
+class BudgetError(ValueError):
+    """A request would allocate more than MEMORY_BUDGET_BYTES."""
 
 
 def torch_threads() -> int:
@@ -52,3 +63,23 @@ def seeded(seed: int) -> Iterator[None]:
 def generator(seed: int) -> torch.Generator:
     """A private CPU generator, for sampling that takes `generator=`."""
     return torch.Generator().manual_seed(seed)
+
+
+@contextmanager
+def heavy_slot(wait_s: float = 0.0) -> Iterator[bool]:
+    """Hold one of the MAX_HEAVY slots for heavy work; yields False if none freed in time."""
+    got = _heavy.acquire(timeout=wait_s) if wait_s > 0 else _heavy.acquire(blocking=False)
+    try:
+        yield got
+    finally:
+        if got:
+            _heavy.release()
+
+
+def check_budget(n_bytes: int, what: str) -> None:
+    """Refuse, before allocating, anything a user asked for that exceeds the budget."""
+    if n_bytes > MEMORY_BUDGET_BYTES:
+        raise BudgetError(
+            f"{what} would need {n_bytes / 2**20:,.1f} MiB; this shared server allows "
+            f"{MEMORY_BUDGET_BYTES / 2**20:,.0f} MiB per request. Try a smaller size."
+        )

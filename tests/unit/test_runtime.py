@@ -1,0 +1,63 @@
+"""The runtime policy: private seeds, bounded heavy work, a memory budget."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import torch
+
+from ml101 import runtime
+
+
+def test_seeded_block_matches_manual_seed_and_leaves_global_state_alone() -> None:
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    with runtime.seeded(7):
+        inside = torch.randn(3)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    torch.manual_seed(7)
+    assert torch.equal(inside, torch.randn(3))
+
+
+def test_generator_is_private_and_reproducible() -> None:
+    a = torch.rand(4, generator=runtime.generator(3))
+    b = torch.rand(4, generator=runtime.generator(3))
+    assert torch.equal(a, b)
+
+
+def test_heavy_slots_are_bounded() -> None:
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with runtime.heavy_slot() as got:
+            assert got
+            held.set()
+            release.wait(5)
+
+    threads = [threading.Thread(target=hold) for _ in range(runtime.MAX_HEAVY)]
+    for t in threads:
+        held.clear()
+        t.start()
+        assert held.wait(5)
+    with runtime.heavy_slot(wait_s=0.05) as got:
+        assert not got, "one slot too many was handed out"
+    release.set()
+    for t in threads:
+        t.join()
+    with runtime.heavy_slot() as got:
+        assert got
+
+
+def test_budget_refuses_big_requests_with_a_clear_message() -> None:
+    runtime.check_budget(1024, "a small tensor")
+    with pytest.raises(runtime.BudgetError, match="MiB"):
+        runtime.check_budget(runtime.MEMORY_BUDGET_BYTES + 1, "a huge tensor")
+
+
+def test_thread_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ML101_TORCH_THREADS", "3")
+    assert runtime.torch_threads() == 3
+    monkeypatch.setenv("ML101_TORCH_THREADS", "lots")
+    assert 1 <= runtime.torch_threads() <= runtime.DEFAULT_THREADS
