@@ -359,3 +359,42 @@ def loader_code(cfg: LoaderConfig, epoch: int, batch: int) -> str:
         rows = "" if cfg.batch_size <= 8 else "[:8]"
         lines += [f"            print(X_batch{rows})", f"            print(y_batch{rows})"]
     return "\n".join(lines) + "\n"
+
+
+# --- the current batch, as the page shows it ---------------------------------------------
+
+
+def batch_table(X: torch.Tensor, y: torch.Tensor, indices: list[int]) -> pd.DataFrame:
+    """The stacked batch as a table: one row per sample, in the order the loader served."""
+    frame = pd.DataFrame(X.numpy(), columns=[f"x[{j}]" for j in range(X.shape[1])])
+    frame.insert(0, "sample index", indices)
+    frame["y"] = y.reshape(len(y), -1)[:, 0].numpy()
+    frame.index.name = "row"
+    return frame
+
+
+def collate_text(pairs: list[tuple[Any, Any]], n: int, X: Any, y: Any) -> str:
+    """What default_collate receives (a list of pairs) and returns (two stacked tensors)."""
+    shown = [f"    ({_short(x)}, {_short(t)})," for x, t in pairs]
+    more = [f"    # ... {n - len(pairs)} more pairs"] if n > len(pairs) else []
+    return "\n".join([
+        f"samples = [train_set[p] for p in batch_positions]  # a list of {n} (x, y) pairs",
+        "[", *shown, *more, "]",
+        "X_batch, y_batch = default_collate(samples)  # stacks the x's, then the y's",
+        f"X_batch: shape {tuple(X.shape)}, {X.dtype}",
+        f"y_batch: shape {tuple(y.shape)}, {y.dtype}",
+    ])
+
+
+def _short(value: Any) -> str:
+    """A sample as Python would show it, 4 decimals, without touching torch's global
+    print options (sessions share them)."""
+    if isinstance(value, torch.Tensor):
+        if value.dim() >= 2:
+            return f"<image tensor of shape {tuple(value.shape)}>"
+        if value.dim() == 0:
+            return f"tensor({value.item()})"
+        if value.dtype.is_floating_point:
+            return "tensor([" + ", ".join(f"{v:.4f}" for v in value.tolist()) + "])"
+        return f"tensor({value.tolist()})"
+    return repr(value)

@@ -10,6 +10,7 @@ are self-contained so generated code can paste them verbatim.
 from __future__ import annotations
 
 import inspect
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -91,3 +92,18 @@ def source() -> str:
     """The drawing, writing and Dataset code, for pasting into generated code."""
     return "\n\n".join(inspect.getsource(obj) for obj in (draw_shape, write_shapes,
                                                             ShapesFolder))
+
+
+def build(per_class: int, seed: int) -> tuple[tempfile.TemporaryDirectory, ShapesFolder]:
+    """Draw the images into a fresh temporary folder and open it as a Dataset; the folder
+    lives as long as the returned TemporaryDirectory does."""
+    per_class = check_per_class(per_class)
+    folder = tempfile.TemporaryDirectory(prefix="ml101-shapes-")
+    write_shapes(Path(folder.name), per_class, seed, IMAGE_SIZE)
+    return folder, ShapesFolder(Path(folder.name), max_files=MAX_FILES)
+
+
+def tiles(images: torch.Tensor, scale: int = 4) -> list[np.ndarray]:
+    """Each image of a [B, 1, H, W] batch enlarged by pixel repetition, so it stays crisp."""
+    block = np.ones((scale, scale), dtype=np.float32)
+    return [np.kron(img[0].numpy(), block) for img in images]
