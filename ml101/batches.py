@@ -136,7 +136,8 @@ class Plan:
     n_total: int
     train_indices: list[int]
     val_indices: list[int]
-    orders: list[list[list[int]]]  # epoch -> batch -> dataset indices
+    positions: list[list[list[int]]]  # epoch -> batch -> position in the served set
+    orders: list[list[list[int]]]  # epoch -> batch -> index in the dataset
 
     @property
     def n_train(self) -> int:
@@ -146,17 +147,24 @@ class Plan:
 def plan(n_total: int, served: Dataset, train_indices: list[int], val_indices: list[int],
          cfg: LoaderConfig) -> Plan:
     """Map the loader's positions through the split to dataset indices."""
-    orders = [[[train_indices[p] for p in batch] for batch in epoch]
-              for epoch in epoch_orders(len(served), cfg)]  # type: ignore[arg-type]
-    return Plan(n_total, train_indices, val_indices, orders)
+    positions = epoch_orders(len(served), cfg)  # type: ignore[arg-type]
+    if cfg.val_percent:
+        to_index = np.asarray(train_indices, dtype=np.int64)
+        orders = [[to_index[batch].tolist() for batch in epoch] for epoch in positions]
+    else:
+        orders = positions
+    return Plan(n_total, train_indices, val_indices, positions, orders)
 
 
 def dropped_indices(p: Plan, epoch: int, cfg: LoaderConfig) -> list[int]:
-    """The samples drop_last left out of this epoch, in the order the sampler drew them."""
+    """The samples drop_last left out of this epoch (ascending)."""
     if not cfg.drop_last:
         return []
-    served = {i for batch in p.orders[epoch] for i in batch}
-    return [i for i in p.train_indices if i not in served]
+    served = np.zeros(p.n_total, dtype=bool)
+    for batch in p.orders[epoch]:
+        served[batch] = True
+    train = np.asarray(p.train_indices, dtype=np.int64)
+    return sorted(train[~served[train]].tolist())
 
 
 def collate_demo(served: Dataset, positions: list[int],
@@ -176,20 +184,24 @@ def index_map_frame(p: Plan, cfg: LoaderConfig, current: tuple[int, int]) -> pd.
     Samples drop_last left out come last in their epoch, with batch 0.
     """
     wrap = _wrap(p.n_train, cfg.batch_size)
-    frames = []
-    for e, epoch in enumerate(p.orders):
-        served = [i for batch in epoch for i in batch]
-        dropped = dropped_indices(p, e, cfg)
-        sizes = [len(batch) for batch in epoch]
-        batch = np.concatenate([np.repeat(np.arange(1, len(epoch) + 1), sizes),
-                                np.zeros(len(dropped), dtype=np.int64)]).astype(np.int64)
-        slots = np.arange(len(served) + len(dropped))
-        frames.append(pd.DataFrame({
-            "epoch": e + 1, "line": slots // wrap, "col": slots % wrap,
-            "index": np.asarray(served + dropped, dtype=np.int64), "batch": batch,
-            "current": (batch == current[1] + 1) & (e == current[0]),
-        }))
-    return pd.concat(frames, ignore_index=True)
+    n_batches = len(p.orders[0])
+    sizes = [len(batch) for batch in p.orders[0]]  # the same every epoch
+    batch_of_slot = np.repeat(np.arange(1, n_batches + 1), sizes)
+    n_dropped = p.n_train - len(batch_of_slot)
+    batch_of_slot = np.concatenate([batch_of_slot, np.zeros(n_dropped, dtype=np.int64)])
+    slots = np.arange(p.n_train)
+    index = np.concatenate([
+        np.asarray([i for batch in epoch for i in batch]
+                   + dropped_indices(p, e, cfg), dtype=np.int64)
+        for e, epoch in enumerate(p.orders)])
+    epochs = len(p.orders)
+    batch = np.tile(batch_of_slot, epochs)
+    epoch_col = np.repeat(np.arange(1, epochs + 1), p.n_train)
+    return pd.DataFrame({
+        "epoch": epoch_col, "line": np.tile(slots // wrap, epochs),
+        "col": np.tile(slots % wrap, epochs), "index": index, "batch": batch,
+        "current": (epoch_col == current[0] + 1) & (batch == current[1] + 1),
+    })
 
 
 def _wrap(n: int, batch_size: int, target: int = 40) -> int:

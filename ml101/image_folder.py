@@ -9,6 +9,7 @@ are self-contained so generated code can paste them verbatim.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import tempfile
 from pathlib import Path
@@ -88,6 +89,7 @@ def check_per_class(per_class: int) -> int:
     return per_class
 
 
+@functools.cache
 def source() -> str:
     """The drawing, writing and Dataset code, for pasting into generated code."""
     return "\n\n".join(inspect.getsource(obj) for obj in (draw_shape, write_shapes,

@@ -202,8 +202,7 @@ else:
 # --- the current batch -----------------------------------------------------------------
 
 st.subheader(f"Epoch {epoch}, batch {batch_no} of {n_batches}: {len(current)} samples")
-positions = [train_idx.index(i) for i in current] if val_percent else current
-pairs, X_batch, y_batch = batches.collate_demo(served, positions)
+pairs, X_batch, y_batch = batches.collate_demo(served, plan.positions[e][b])
 left, right = st.columns([3, 2])
 with left:
     if is_images:
