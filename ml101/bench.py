@@ -37,7 +37,7 @@ import pandas as pd
 import torch
 from torch.utils.benchmark import Timer
 
-from ml101 import devices
+from ml101 import devices, peaks
 from ml101.devices import DeviceInfo
 from ml101.lesson_map import ROOT
 
@@ -470,6 +470,41 @@ def slow_dtypes(points: list[Point], reference: str = "float32",
             if ratio >= factor:
                 flagged[dtype] = ratio
     return flagged
+
+
+def reference_peak(points: list[Point], gpu_name: str = "",
+                   cpu: DeviceInfo | None = None) -> peaks.Peak:
+    """The ceiling a throughput chart draws: the GPU's published peak if a GPU series is
+    there, else the CPU's theoretical peak for the most threads any series used."""
+    if not points:
+        return peaks.Peak(0.0, 0.0, "nothing measured")
+    dtypes = {p.series.dtype for p in points}
+    dtype = "float32" if len(dtypes) > 1 else dtypes.pop()
+    gpu = [p.series for p in points if p.series.device != "cpu"]
+    if gpu:
+        return peaks.gpu_peak(gpu_name, dtype, tf32=any(s.tf32 for s in gpu))
+    threads = max(p.series.threads for p in points)
+    return peaks.cpu_peak(cpu or devices.cpu(), threads, dtype)
+
+
+def percent_of_peak(point: Point, peak: peaks.Peak) -> float | None:
+    """Achieved share of the ceiling, in %, for compute-bound ops; None when not meaningful."""
+    if peak.gflops <= 0 or not point.flops or not OPS[point.series.op].compute_bound:
+        return None
+    return 100 * point.gflops / peak.gflops
+
+
+def table(points: list[Point], peak: peaks.Peak | None = None) -> pd.DataFrame:
+    """The table under the charts: every number the charts plot, plus work per call."""
+    rows = []
+    for p in points:
+        pct = percent_of_peak(p, peak) if peak else None
+        rows.append({"series": p.series.label, "size": p.size,
+                     "median (ms)": p.median_s * 1e3, "IQR (ms)": p.iqr_s * 1e3,
+                     "timed runs": p.runs, "calls per run": p.number_per_run,
+                     "GFLOP per call": p.flops / 1e9, "GFLOP/s": p.gflops, "GB/s": p.gbps,
+                     "% of peak": pct})
+    return pd.DataFrame(rows)
 
 
 # --- recorded runs: CSV with full device metadata -----------------------------------------
