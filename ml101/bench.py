@@ -472,19 +472,27 @@ def slow_dtypes(points: list[Point], reference: str = "float32",
     return flagged
 
 
+def point_peak(point: Point, gpu_name: str = "", cpu: DeviceInfo | None = None) -> peaks.Peak:
+    """The ceiling for one point: its GPU's published figure, or the CPU's theoretical peak
+    for exactly the threads and dtype it ran with."""
+    s = point.series
+    if s.device != "cpu":
+        return peaks.gpu_peak(gpu_name, s.dtype, tf32=s.tf32)
+    return peaks.cpu_peak(cpu or devices.cpu(), s.threads, s.dtype)
+
+
 def reference_peak(points: list[Point], gpu_name: str = "",
                    cpu: DeviceInfo | None = None) -> peaks.Peak:
-    """The ceiling a throughput chart draws: the GPU's published peak if a GPU series is
-    there, else the CPU's theoretical peak for the most threads any series used."""
+    """The one line a throughput chart draws: the GPU's peak if a GPU series is there, else
+    the CPU's for the most threads any series used (float32 when dtypes are compared)."""
     if not points:
         return peaks.Peak(0.0, 0.0, "nothing measured")
     dtypes = {p.series.dtype for p in points}
     dtype = "float32" if len(dtypes) > 1 else dtypes.pop()
-    gpu = [p.series for p in points if p.series.device != "cpu"]
-    if gpu:
-        return peaks.gpu_peak(gpu_name, dtype, tf32=any(s.tf32 for s in gpu))
-    threads = max(p.series.threads for p in points)
-    return peaks.cpu_peak(cpu or devices.cpu(), threads, dtype)
+    chosen = max(points, key=lambda p: (p.series.device != "cpu", p.series.threads))
+    return point_peak(Point(Series(chosen.series.op, chosen.series.device, dtype,
+                                   chosen.series.threads, tf32=chosen.series.tf32),
+                            0, 1.0, 1.0, 1.0, 0, 0, 0, 0), gpu_name, cpu)
 
 
 def percent_of_peak(point: Point, peak: peaks.Peak) -> float | None:
@@ -494,16 +502,17 @@ def percent_of_peak(point: Point, peak: peaks.Peak) -> float | None:
     return 100 * point.gflops / peak.gflops
 
 
-def table(points: list[Point], peak: peaks.Peak | None = None) -> pd.DataFrame:
-    """The table under the charts: every number the charts plot, plus work per call."""
+def table(points: list[Point], gpu_name: str = "", cpu: DeviceInfo | None = None,
+          ) -> pd.DataFrame:
+    """The table under the charts: every number the charts plot, plus work per call and the
+    share of the peak for that point's own threads and dtype."""
     rows = []
     for p in points:
-        pct = percent_of_peak(p, peak) if peak else None
         rows.append({"series": p.series.label, "size": p.size,
                      "median (ms)": p.median_s * 1e3, "IQR (ms)": p.iqr_s * 1e3,
                      "timed runs": p.runs, "calls per run": p.number_per_run,
                      "GFLOP per call": p.flops / 1e9, "GFLOP/s": p.gflops, "GB/s": p.gbps,
-                     "% of peak": pct})
+                     "% of peak": percent_of_peak(p, point_peak(p, gpu_name, cpu))})
     return pd.DataFrame(rows)
 
 
@@ -623,8 +632,9 @@ class Recording:
         return bool((self.frame["device"] != "cpu").any())
 
 
-def recordings(folder: Path = RECORDED_DIR) -> tuple[list[Recording], list[str]]:
+def recordings(folder: Path | None = None) -> tuple[list[Recording], list[str]]:
     """Every valid CSV under data/bench, and a note for each file that is not one."""
+    folder = RECORDED_DIR if folder is None else folder
     found, problems = [], []
     for path in sorted(folder.glob("*.csv")) if folder.is_dir() else []:
         try:

@@ -122,6 +122,10 @@ with tab_sweep:
     if compare == "numpy" and op_key not in ("matmul", "add"):
         st.info("NumPy has matmul and add but no nn.Linear or device copy: its rows will be "
                 "skipped. Pick matmul or add to compare the two libraries.")
+    if compare == "threads":
+        st.caption("On a busy shared server, more threads than idle cores can be *slower*: "
+                   "a multi-threaded op waits for its slowest thread, and a thread waiting for "
+                   "a core stalls the whole call.")
     if compare == "numpy":
         st.caption(f"NumPy's BLAS keeps its own thread pool ({bench.numpy_threads()} threads "
                    "here); torch's num_threads does not reach it.")
@@ -204,7 +208,8 @@ with tab_sweep:
         if cross is not None:
             st.markdown(f"**The GPU wins from size {cross} on.** Below it, each call pays a "
                         "fixed launch cost of a few microseconds that a small op cannot hide.")
-        st.dataframe(bench.table(points, peak), hide_index=True, column_config={
+        st.dataframe(bench.table(points, gpu.name if gpu else "", cpu), hide_index=True,
+                     column_config={
             c: st.column_config.NumberColumn(format="%.4f")
             for c in ("median (ms)", "IQR (ms)", "GFLOP per call")})
         if result.skipped:
@@ -307,7 +312,7 @@ with tab_roof:
         st.caption(f"Metadata: {meta}. Compute roof: "
                    f"{f'{peak.gflops:.0f} GFLOP/s, ' if peak.gflops else ''}{peak.basis}. "
                    f"Bandwidth roof: {roof.bandwidth_gbps:.1f} GB/s, {roof.bandwidth_basis}.")
-        st.dataframe(bench.table(roof.points, peak).assign(
+        st.dataframe(bench.table(roof.points, "", cpu).assign(
             **{"FLOP per byte": [bench.intensity(p) for p in roof.points]}), hide_index=True)
         st.caption("Small ops fall below both roofs: a call that takes microseconds is "
                    "dominated by Python and dispatch overhead, not by the hardware. Points "
@@ -339,9 +344,9 @@ with tab_rec:
         points = bench.from_frame(sel)
         row = sel.iloc[0]
         meta = charts.meta_line(points, rec.label, str(row.torch_version))
-        peak = bench.reference_peak(points, str(row.device_name), devices.DeviceInfo(
-            "cpu", str(row.cpu_model), int(row.cpu_cores), simd=str(row.cpu_simd),
-            clock_ghz=float(row.cpu_clock_ghz)))
+        rec_cpu = devices.DeviceInfo("cpu", str(row.cpu_model), int(row.cpu_cores),
+                                     simd=str(row.cpu_simd), clock_ghz=float(row.cpu_clock_ghz))
+        peak = bench.reference_peak(points, str(row.device_name), rec_cpu)
         op = bench.OPS[rec_op]
         metric = "gflops" if op.flops(2) else "gbps"
         k1, k2 = st.columns(2)
@@ -355,4 +360,4 @@ with tab_rec:
         if cross is not None:
             st.markdown(f"**The GPU wins from size {cross} on**; below it, launch overhead "
                         "and small work per call favour the CPU.")
-        st.dataframe(bench.table(points, peak), hide_index=True)
+        st.dataframe(bench.table(points, str(row.device_name), rec_cpu), hide_index=True)
