@@ -183,7 +183,7 @@ with tab_sweep:
                        f"at the largest size both ran. It halves the bytes, so it should be "
                        f"faster; this CPU ({cpu.simd}) has no fast {slow} {shown_op.label} "
                        "kernel, so torch takes a slow path.", icon=":material/slow_motion_video:")
-        metric = "gflops" if shown_op.flops(2) else "gbps"
+        metric = "gflops" if shown_op.compute_bound else "gbps"
         ch1, ch2 = st.columns(2)
         ch1.altair_chart(charts.time_chart(points, meta, shown_op.size_name))
         peak_label = f"peak {peak.gflops:.0f} GFLOP/s" if metric == "gflops" and peak.gflops \
@@ -348,7 +348,7 @@ with tab_rec:
                                      simd=str(row.cpu_simd), clock_ghz=float(row.cpu_clock_ghz))
         peak = bench.reference_peak(points, str(row.device_name), rec_cpu)
         op = bench.OPS[rec_op]
-        metric = "gflops" if op.flops(2) else "gbps"
+        metric = "gflops" if op.compute_bound else "gbps"
         k1, k2 = st.columns(2)
         k1.altair_chart(charts.time_chart(points, meta, op.size_name))
         label = f"peak {peak.gflops:.0f} GFLOP/s" if metric == "gflops" and peak.gflops else ""
