@@ -57,7 +57,10 @@ def gpu_crossover(points: list[Point]) -> int | None:
 
 
 def _title(text: str, meta: str) -> alt.Title:
-    return alt.Title(text, subtitle=meta, anchor="start", subtitleFontSize=11)
+    """Title plus the metadata, broken over lines so a narrow chart never truncates it."""
+    parts = meta.split(" · ")
+    lines = [" · ".join(parts[i:i + 3]) for i in range(0, len(parts), 3)]
+    return alt.Title(text, subtitle=lines, anchor="start", subtitleFontSize=11)
 
 
 def _crossover_rule(size: int | None) -> list[alt.Chart]:
@@ -83,7 +86,8 @@ def time_chart(points: list[Point], meta: str, size_name: str) -> alt.LayerChart
                  alt.Tooltip("p25_ms", format=".4f"), alt.Tooltip("p75_ms", format=".4f"),
                  "runs", "calls_per_run"],
     )
-    bars = base.mark_errorbar(ticks=True).encode(y="p25_ms:Q", y2="p75_ms:Q")
+    bars = base.mark_errorbar(ticks=True).encode(
+        y=alt.Y("p25_ms:Q", title="median time per call (ms)"), y2="p75_ms:Q")
     layers = [line, bars, *_crossover_rule(gpu_crossover(points))]
     return alt.layer(*layers).properties(
         title=_title("Time per call", meta), height=340)
@@ -102,7 +106,8 @@ def throughput_chart(points: list[Point], meta: str, size_name: str, *, metric: 
         y=alt.Y(f"{metric}:Q", title=f"achieved {unit}"),
         tooltip=["series", "size", alt.Tooltip(metric, format=".2f")],
     )
-    bars = base.mark_errorbar(ticks=True).encode(y=f"{metric}_lo:Q", y2=f"{metric}_hi:Q")
+    bars = base.mark_errorbar(ticks=True).encode(
+        y=alt.Y(f"{metric}_lo:Q", title=f"achieved {unit}"), y2=f"{metric}_hi:Q")
     layers: list[alt.Chart] = [line, bars]
     if peak > 0:
         ref = alt.Chart(pd.DataFrame({"peak": [peak], "label": [peak_label]}))

@@ -64,6 +64,8 @@ COMPARE = {"threads": "1 thread vs all", "numpy": "torch vs NumPy", "dtypes": "d
 if gpu is not None:
     COMPARE["gpu"] = f"CPU vs {gpu.kind.upper()}"
 OP_KEYS = ["matmul", "add", "linear"] + (["h2d_pageable", "h2d_pinned"] if gpu else [])
+OP_LABELS = {"matmul": "matmul", "add": "add", "linear": "nn.Linear",
+             "h2d_pageable": "copy to GPU (pageable)", "h2d_pinned": "copy to GPU (pinned)"}
 SIZES = [2**i for i in range(4, 14)]
 
 
@@ -80,16 +82,19 @@ def _shown_device(points: list[bench.Point]) -> str:
 
 # --- Sweep -----------------------------------------------------------------------------------
 with tab_sweep:
-    left, mid, right = st.columns([2, 2, 2])
-    with left:
+    top_left, top_right = st.columns([3, 2])
+    with top_left:
         op_key = controls.segmented_control(
-            "Operation", OP_KEYS, format_func=lambda k: bench.OPS[k].label, key="bm_op",
+            "Operation", OP_KEYS, format_func=OP_LABELS.get, key="bm_op",
             default="matmul", required=True,
-            help="matmul is compute-bound; add is memory-bound; nn.Linear sweeps the batch.")
+            help="matmul is compute-bound; add is memory-bound; nn.Linear(1024, 1024) sweeps "
+                 "the batch size.")
+    with top_right:
         compare = controls.segmented_control(
             "Compare", list(COMPARE), format_func=COMPARE.get, key="bm_cmp",
             default="threads", required=True)
-    with mid:
+    left, mid, right = st.columns(3)
+    with left:
         dtype = controls.selectbox("dtype", list(bench.DTYPES), key="bm_dtype",
                                    disabled=compare == "dtypes",
                                    help="Ignored when comparing dtypes: all four are run.")
@@ -107,13 +112,14 @@ with tab_sweep:
             tf32_on = controls.toggle(
                 "TF32 for float32 matmul on CUDA", key="bm_tf32", value=False,
                 help="Tensor cores with a 10-bit mantissa: much faster, less precise.")
-    with right:
+    with mid:
         lo, hi = controls.select_slider(
             bench.OPS[op_key].size_name, SIZES, value=(16, 1024), key="bm_sizes",
             help="Powers of two. Sizes that would not fit in memory or in the time budget "
                  "are skipped, and the table says why.")
         budget = controls.slider("Time budget (s)", 1, 10, 3, key="bm_budget",
                                  help="The whole sweep stops within about this long.")
+    with right:
         seed = controls.seed_input("bm_seed")
 
     series = bench.compare_series(op_key, compare, dtype=dtype, threads=threads,
