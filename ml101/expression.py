@@ -192,8 +192,7 @@ def parse_program(text: str, variables: Mapping[str, Any] | tuple[str, ...]) -> 
             if i != len(body) - 1:
                 raise _fail(text, stmt, "only the last statement may be a bare expression; "
                             "name the others, e.g. y = 2*x")
-        else:
-            assert isinstance(stmt, ast.Assign)  # _ALLOWED admits no other statement
+        elif isinstance(stmt, ast.Assign):  # _ALLOWED admits no other statement
             target = stmt.targets[0]
             if len(stmt.targets) != 1 or not isinstance(target, ast.Name):
                 raise _fail(text, stmt, "assign to exactly one name, e.g. y = 2*x")
