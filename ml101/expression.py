@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 MAX_CHARS = 600
+MAX_VARIABLE_CHARS = 1200
 MAX_NODES = 300
 MAX_DEPTH = 80
 MAX_EXPONENT = 64
@@ -26,7 +27,7 @@ MAX_LITERAL = 1e6
 MAX_CONSTANT = 1e15
 MAX_VARIABLES = 6
 MAX_VARIABLE_ELEMENTS = 64
-MAX_RESULT_ELEMENTS = 4096
+MAX_RESULT_ELEMENTS = 1024
 MAX_NAME = 12
 
 FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -109,6 +110,8 @@ def _parse(text: str, what: str, limit: int) -> ast.Module:
                         err.lineno) from None
     except (MemoryError, RecursionError, ValueError):
         raise ExprError(f"the {what} is nested too deeply or too complex") from None
+    if not tree.body:
+        raise ExprError(f"the {what} has nothing but comments")
     return tree
 
 
@@ -249,7 +252,7 @@ class Variable:
 
 def parse_variables(text: str) -> dict[str, Variable]:
     """`x = [1, 2, 3]; w = 0.5`: scalars, vectors or small matrices of numbers."""
-    tree = _parse(text, "variable list", 300)
+    tree = _parse(text, "variable list", MAX_VARIABLE_CHARS)
     out: dict[str, Variable] = {}
     for stmt in tree.body:
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
