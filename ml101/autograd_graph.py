@@ -52,14 +52,14 @@ def fmt_tensor(value: Value, limit: int = 6) -> str:
     """A tensor as a short list, e.g. [2.667, 5.333, 8]; long rows end in …."""
     if not isinstance(value, torch.Tensor):
         return fmt_num(float(value))
-    t = value.detach()
-    if t.dim() == 0:
-        return fmt_num(t.item())
-    if t.dim() == 1:
-        items = [fmt_num(v) for v in t[:limit].tolist()]
-        return "[" + ", ".join(items) + (", …" if t.numel() > limit else "") + "]"
-    rows = [fmt_tensor(r, limit) for r in t[:limit]]
-    return "[" + ", ".join(rows) + (", …" if t.shape[0] > limit else "") + "]"
+    return _fmt_nested(value.detach().tolist(), limit)
+
+
+def _fmt_nested(value: float | list, limit: int) -> str:
+    if not isinstance(value, list):
+        return fmt_num(value)
+    items = [_fmt_nested(v, limit) for v in value[:limit]]
+    return "[" + ", ".join(items) + (", …" if len(value) > limit else "") + "]"
 
 
 def fmt_shape(value: Value) -> str:

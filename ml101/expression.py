@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import math
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,8 +85,25 @@ class ExprError(ValueError):
         super().__init__(prefix + message)
 
 
+@functools.lru_cache(maxsize=256)
+def _source_lines(source: str) -> tuple[bytes, ...]:
+    return tuple(line.encode() for line in re.split(r"\r\n|\r|\n", source))
+
+
+def _segment(source: str, node: ast.AST) -> str | None:
+    """ast.get_source_segment without re-splitting the source on every call (hot path)."""
+    try:
+        lines = _source_lines(source)[node.lineno - 1:node.end_lineno]
+        if len(lines) == 1:
+            return lines[0][node.col_offset:node.end_col_offset].decode()
+        parts = [lines[0][node.col_offset:], *lines[1:-1], lines[-1][:node.end_col_offset]]
+        return "\n".join(p.decode() for p in parts)
+    except (AttributeError, TypeError, IndexError, UnicodeDecodeError):
+        return None
+
+
 def _token(source: str, node: ast.AST) -> str:
-    text = ast.get_source_segment(source, node) or type(node).__name__
+    text = _segment(source, node) or type(node).__name__
     text = " ".join(text.split())
     return text if len(text) <= 24 else text[:23] + "…"
 
@@ -363,12 +382,9 @@ def _eval(src: str, node: ast.AST, ev: Evaluation) -> Value:
                             f"and {MAX_EXPONENT}; this one is {right:g}")
             symbol = f"**{right:g}"
         if isinstance(left, torch.Tensor) and isinstance(right, torch.Tensor):
-            try:
-                shape = torch.broadcast_shapes(left.shape, right.shape)
-            except RuntimeError:
-                shape = torch.Size()
-            if math.prod(shape) > MAX_RESULT_ELEMENTS:
-                raise _fail(src, node, f"the result would have {math.prod(shape)} numbers; "
+            size = _broadcast_size(tuple(left.shape), tuple(right.shape))
+            if size > MAX_RESULT_ELEMENTS:
+                raise _fail(src, node, f"the result would have {size} numbers; "
                             f"at most {MAX_RESULT_ELEMENTS}")
         return _record(src, node, ev, symbol, lambda: fn(left, right), left, right)
     if isinstance(node, ast.Call):
@@ -385,6 +401,19 @@ def _eval(src: str, node: ast.AST, ev: Evaluation) -> Value:
                         "it); for plain numbers write the value directly")
         return _record(src, node, ev, label, call, arg)
     raise _fail(src, node, "is not allowed")  # parse_program admits nothing else
+
+
+def _broadcast_size(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    """Numbers in the broadcast of two shapes (0 if they do not broadcast: torch will say
+    why). Plain Python: torch.broadcast_shapes is far slower on this hot path."""
+    size = 1
+    for i in range(1, max(len(a), len(b)) + 1):
+        da = a[-i] if i <= len(a) else 1
+        db = b[-i] if i <= len(b) else 1
+        if da != db and 1 not in (da, db):
+            return 0
+        size *= max(da, db)
+    return size
 
 
 def _record(src: str, node: ast.AST, ev: Evaluation, op: str, compute: Callable[[], Value],
