@@ -260,8 +260,8 @@ def to_dot(tr: Trace, step_no: int) -> str:
             if g is not None:
                 passed_on[(s.node, i)] = g
     out = ['digraph autograd {', 'rankdir=LR; bgcolor="transparent"; nodesep=0.25;',
-           'node [fontname="Helvetica", fontsize=11, shape=plain];',
-           'edge [fontname="Helvetica", fontsize=10, color="#555555"];']
+           'node [fontname="Helvetica", fontsize=13, shape=plain];',
+           'edge [fontname="Helvetica", fontsize=12, color="#555555"];']
     for node in tr.nodes:
         rows = [f'<TR><TD><B>{_h(node.kind)}</B></TD></TR>']
         if node.leaf:

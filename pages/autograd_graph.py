@@ -88,14 +88,14 @@ else:
         help="0 shows the forward pass only. Each step runs one node of the backward pass, "
         "in the order PyTorch runs them.",
     )
-    graph_col, chain_col = st.columns([3, 2])
-    with graph_col:
+    graph_box, chain_col = st.container(), st.container(border=True)
+    with graph_box:
         st.graphviz_chart(ag.to_dot(tr, step), width="stretch")
         st.caption(":blue[Blue: forward values.] :orange[Orange: gradients, written on each "
                    "arrow once the node above it has run its backward step.] "
                    "Arrows point the way values flow forward.")
     with chain_col:
-        st.subheader(f"Step {step} of {n_steps}")
+        st.markdown(f"#### Step {step} of {n_steps}")
         rule = ag.chain_rule(tr, step)
         if rule is None:
             st.markdown(f"The forward pass has run: every node holds its value and no "
