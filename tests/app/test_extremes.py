@@ -84,7 +84,9 @@ KINDS = ("slider", "select_slider", "number_input", "selectbox", "radio", "multi
 
 
 def _find(at: Any, key: str) -> Any | None:
-    return next((w for kind in KINDS for w in getattr(at, kind) if w.key == key), None)
+    """The enabled widget with this key, if the page shows it now."""
+    return next((w for kind in KINDS for w in getattr(at, kind)
+                 if w.key == key and not getattr(w.proto, "disabled", False)), None)
 
 
 @pytest.mark.parametrize("info", built_pages(), ids=lambda p: p.url_path)
