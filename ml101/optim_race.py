@@ -123,7 +123,7 @@ def torch_kwargs(r: Racer) -> dict[str, object]:
         if r.momentum:
             kw["momentum"] = r.momentum
     elif r.key == "lbfgs":
-        kw.update(max_iter=1, history_size=10, line_search_fn="strong_wolfe")
+        kw.update(max_iter=1, max_eval=20, history_size=10, line_search_fn="strong_wolfe")
     return kw
 
 
@@ -384,11 +384,10 @@ def reference_run(surface: str, racer: Racer, start: Pair, steps: int
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The real torch.optim class with autograd, as in the generated code.
 
-    Returns positions (steps+1, 2), gradients at them, and f at them. Stops at divergence
-    (the rest stays NaN)."""
+    Returns positions (steps+1, 2), gradients at them (closed form, for the state view)
+    and f at them. Stops at divergence (the rest stays NaN)."""
     surf = _check(surface, (racer,), steps)
     path = np.full((steps + 1, 2), np.nan, dtype=np.float32)
-    grads = np.full((steps + 1, 2), np.nan, dtype=np.float32)
     x = torch.tensor(start, dtype=DTYPE, requires_grad=True)
     opt = make_optimizer(racer, [x])
 
@@ -405,11 +404,14 @@ def reference_run(surface: str, racer: Racer, start: Pair, steps: int
         path[t] = pos
         if not np.isfinite(pos).all() or np.abs(pos).max() > surf.box:
             break
-    # gradients at the recorded positions, for the state view
-    for t in np.flatnonzero(np.isfinite(path).all(1)):
-        xt = torch.tensor(path[t], requires_grad=True)
-        surf.value(xt[0], xt[1]).backward()
-        grads[t] = xt.grad.numpy()
+        if racer.key == "lbfgs" and (path[t] == path[t - 1]).all():
+            # L-BFGS has stopped (converged, or its line search finds no descent):
+            # from the same point and history it makes the same non-move every step.
+            path[t + 1:] = pos
+            break
+    with torch.no_grad():
+        pt = torch.from_numpy(path)
+        grads = torch.stack(surf.grad(pt[:, 0], pt[:, 1]), 1).numpy()
     with torch.no_grad():
         pt = torch.from_numpy(path)
         losses = surf.value(pt[:, 0], pt[:, 1]).numpy()
@@ -506,3 +508,60 @@ def leaderboard(res: RaceResult, tol: float) -> list[dict[str, object]]:
         })
     rows.sort(key=lambda row: (row["diverged"] != "no", row["final loss"]))
     return rows
+
+
+def _literal(v: object) -> str:
+    return repr(v)
+
+
+def generated_code(surface: str, racers: tuple[Racer, ...], start: Pair, steps: int) -> str:
+    """Runnable PyTorch code for this race, with the real torch.optim classes and autograd.
+
+    It prints each racer's final loss and position (or its divergence step); the page
+    shows the same numbers."""
+    surf = SURFACES[surface]
+    entries = []
+    for r in racers:
+        kw = torch_kwargs(r)
+        entries.append(f"    ({r.label!r}, torch.optim.{r.info.cls}, {r.lr!r}, "
+                       f"{{{', '.join(f'{k!r}: {_literal(v)}' for k, v in kw.items())}}}),")
+    need_math = "math." in surf.code
+    return f'''{"import math" + chr(10) if need_math else ""}import torch
+
+
+def f(x, y):
+    """{surf.name}: minimum 0 at {", ".join(f"({a:g}, {b:g})" for a, b in surf.minima)}."""
+    return {surf.code}
+
+
+def race(optimizer_class, lr, steps={steps}, **kwargs):
+    """Optimize (x, y) from the start with one optimizer; stop if it diverges."""
+    xy = torch.tensor([{float(start[0])!r}, {float(start[1])!r}], requires_grad=True)
+    optimizer = optimizer_class([xy], lr=lr, **kwargs)
+
+    def closure():  # L-BFGS needs to re-evaluate f; the others call it once per step
+        optimizer.zero_grad()
+        loss = f(xy[0], xy[1])
+        loss.backward()
+        return loss
+
+    path = [xy.detach().clone()]
+    for _ in range(steps):
+        optimizer.step(closure)
+        path.append(xy.detach().clone())
+        if not torch.isfinite(xy).all() or xy.abs().max() > {surf.box!r}:
+            break  # diverged: NaN/inf or far outside the view
+    return torch.stack(path)
+
+
+racers = [
+{chr(10).join(entries)}
+]
+for name, optimizer_class, lr, kwargs in racers:
+    path = race(optimizer_class, lr, **kwargs)
+    x, y = path[-1]
+    if not torch.isfinite(path[-1]).all() or path[-1].abs().max() > {surf.box!r}:
+        print(f"{{name:15}} diverged at step {{len(path) - 1}}")
+    else:
+        print(f"{{name:15}} final loss {{f(x, y).item():.6g}} at ({{x:.6f}}, {{y:.6f}})")
+'''
