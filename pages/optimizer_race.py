@@ -30,6 +30,12 @@ MODES = {"own": "Your rates", "same": "Same rate for all", "tuned": "Tuned per o
 SPEEDS = {"slow": 0.5, "normal": 1.0, "fast": 2.0, "fastest": 4.0}
 TICK_S = 0.2
 
+
+def _in(col: object, label: str, *args: object, **kwargs: object) -> float:
+    """A URL-bound number input placed in a column."""
+    with col:  # type: ignore[attr-defined]
+        return float(controls.number_input(label, *args, **kwargs))
+
 page_header(
     "Optimizer race",
     "Real `torch.optim` optimizers race downhill on a 2-D loss surface; every path, "
@@ -87,11 +93,14 @@ with left:
         format_func=MODES.get, help="Comparing optimizers at one shared rate is unfair: "
         "each has its own good range. 'Tuned' searches a small grid for each.") or "own"
     c1, c2, c3 = st.columns(3)
-    steps = int(c1.number_input("Steps", 1, MAX_STEPS, 100, step=50, key="op_steps"))
-    x0 = float(c2.number_input("Start x", -50.0, 50.0, surf.start[0], step=0.1, key="op_x",
-                               format="%.3f"))
-    y0 = float(c3.number_input("Start y", -50.0, 50.0, surf.start[1], step=0.1, key="op_y",
-                               format="%.3f"))
+    with c1:
+        steps = int(controls.number_input("Steps", 1, MAX_STEPS, 100, step=50, key="op_steps"))
+    with c2:
+        x0 = float(controls.number_input("Start x", -50.0, 50.0, surf.start[0], step=0.1,
+                                         key="op_x", format="%.3f"))
+    with c3:
+        y0 = float(controls.number_input("Start y", -50.0, 50.0, surf.start[1], step=0.1,
+                                         key="op_y", format="%.3f"))
     shared_lr = None
     if mode == "same":
         shared_lr = float(controls.number_input(
@@ -103,25 +112,25 @@ with left:
             info = OPTIMIZERS[k]
             cols = st.columns(3)
             base = make_racer(k)
-            lr = cols[0].number_input(
+            lr = _in(cols[0],
                 f"{info.label}: lr", 1e-5, 10.0, LESSON.get(k, info.default_lr), format="%g",
                 key=f"op_lr_{k}", disabled=mode != "own")
             hyper: dict[str, float] = {}
             if "momentum" in info.hyper:
-                hyper["momentum"] = cols[1].number_input(
+                hyper["momentum"] = _in(cols[1],
                     "momentum", 0.0, 0.999, base.momentum, step=0.05, format="%.3f",
                     key=f"op_mom_{k}")
             if "beta1" in info.hyper:
-                hyper["beta1"] = cols[1].number_input(
+                hyper["beta1"] = _in(cols[1],
                     "beta1", 0.0, 0.999, base.beta1, step=0.05, format="%.3f", key=f"op_b1_{k}")
-                hyper["beta2"] = cols[2].number_input(
+                hyper["beta2"] = _in(cols[2],
                     "beta2", 0.0, 0.9999, base.beta2, step=0.001, format="%.4f",
                     key=f"op_b2_{k}")
             if "alpha" in info.hyper:
-                hyper["alpha"] = cols[2].number_input(
+                hyper["alpha"] = _in(cols[2],
                     "alpha", 0.0, 0.999, base.alpha, step=0.01, format="%.3f", key=f"op_al_{k}")
             if "weight_decay" in info.hyper:
-                hyper["weight_decay"] = cols[0].number_input(
+                hyper["weight_decay"] = _in(cols[0],
                     "weight decay", 0.0, 1.0, base.weight_decay, step=0.01, format="%.3f",
                     key=f"op_wd_{k}")
             racers.append(make_racer(k, shared_lr if mode == "same" else lr, **hyper))
