@@ -18,7 +18,7 @@ import torch
 from ml101.optim_race import STATE_NAMES, RaceResult
 from ml101.surfaces import SURFACES, Surface
 
-GRID = 48  # clickable cells per side
+GRID = 32  # clickable cells per side
 MAX_POINTS = 400  # per path and curve, so a 5,000-step race stays light in the browser
 FLOOR = 1e-12  # log axes need f > 0; values below this are drawn at this floor
 _STAR = ("M0,-1L0.24,-0.33L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38,0.12"
@@ -46,20 +46,20 @@ def surface_frames(key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     z = surf.value(torch.from_numpy(mx), torch.from_numpy(my)).numpy()
     ix, iy = np.meshgrid(np.arange(GRID), np.arange(GRID))
     cells = pd.DataFrame({
-        "x": mx.ravel().round(4), "y": my.ravel().round(4),
-        "x_lo": xs[ix.ravel()], "x_hi": xs[ix.ravel() + 1],
-        "y_lo": ys[iy.ravel()], "y_hi": ys[iy.ravel() + 1],
-        "log10 f": np.log10(np.maximum(z.ravel(), FLOOR)),
+        "x": mx.ravel().round(3), "y": my.ravel().round(3),
+        "x_lo": xs[ix.ravel()].round(4), "x_hi": xs[ix.ravel() + 1].round(4),
+        "y_lo": ys[iy.ravel()].round(4), "y_hi": ys[iy.ravel() + 1].round(4),
+        "log10 f": np.log10(np.maximum(z.ravel(), FLOOR)).round(2),
     })
-    gx, gy, gz = surf.grid()
+    gx, gy, gz = surf.grid(72)
     gen = contourpy.contour_generator(gx, gy, gz)
     rows = []
     seg = 0
     for level in log_levels(surf):
         for line in gen.lines(level):
             seg += 1
-            for k, (lx, ly) in enumerate(line):
-                rows.append((lx, ly, level, seg, k))
+            for k, (lx, ly) in enumerate(line[::2] if len(line) > 40 else line):
+                rows.append((round(float(lx), 4), round(float(ly), 4), level, seg, k))
     lines = pd.DataFrame(rows, columns=["x", "y", "level", "seg", "k"])
     return cells, lines
 
