@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,9 @@ def parse_index(text: str, shape: tuple[int, ...], name: str = "d") -> Index:
             raise IndexParseError("parentheses, calls and braces are not allowed in an index",
                                   offset + inner.index(bad) + 1)
     try:
-        tree = ast.parse(f"_[{inner}]", mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(f"_[{inner}]", mode="eval")
     except SyntaxError as exc:
         col = None if exc.offset is None else max(1, exc.offset - 2 + offset)
         raise IndexParseError(f"not valid index syntax ({exc.msg})", col) from None

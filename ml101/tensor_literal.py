@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from dataclasses import dataclass
 
 MAX_CHARS = 100_000
@@ -154,7 +155,9 @@ def parse_literal(text: str) -> Literal:
         raise LiteralError(f"the text is {len(text):,} characters; the limit is {MAX_CHARS:,}")
     _check_depth(text)
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal" for 1e
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise LiteralError(f"not valid syntax ({exc.msg})", exc.offset) from None
     except (ValueError, MemoryError, RecursionError) as exc:

@@ -158,7 +158,7 @@ def matmul(a: torch.Tensor, b: torch.Tensor, op: str) -> OpResult:
     k_a = sa[-1]
     k_b = sb[0] if b.ndim == 1 else sb[-2]
     if k_a != k_b:
-        where_b = "its only axis" if b.ndim == 1 else "its second-to-last axis"
+        where_b = "only axis" if b.ndim == 1 else "second-to-last axis"
         raise TensorError(
             f"A {fmt_shape(sa)} @ B {fmt_shape(sb)}: the inner sizes must match. A's last axis "
             f"has {k_a} and B's {where_b} has {k_b}. Each output entry is a dot product of "
