@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 import torch
 
 MAX_SIDE = 24  # rows/columns drawn; larger tensors show their top-left corner
@@ -18,59 +17,64 @@ TEXT_LIMIT = 400  # cells beyond this are drawn without their numbers
 CELL = 38
 
 
-def _label(v: float, is_int: bool, is_bool: bool) -> str:
-    if is_bool:
-        return "T" if v else "F"
+def _label(v: float) -> str:
+    """A float as a short, honest label: 3 significant digits (the tooltip and print()
+    below the grid give the full value)."""
     if math.isnan(v):
         return "nan"
     if math.isinf(v):
         return "inf" if v > 0 else "-inf"
-    if is_int:
-        return str(int(v))
     return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.1e}"
 
 
-def grid_frame(t: torch.Tensor, mask: np.ndarray | None = None) -> tuple[pd.DataFrame, str]:
-    """Long-format cells (slice, row, col, value, label, selected) and a note on what is cut."""
-    arr = t.detach().to(torch.float64).numpy() if t.dtype != torch.bool else t.numpy()
-    m = np.zeros(arr.shape, dtype=bool) if mask is None else mask
-    notes: list[str] = []
-    if arr.ndim <= 2:
-        arr2 = arr.reshape((1, -1) if arr.ndim < 2 else arr.shape)
-        slices = [("", arr2, m.reshape(arr2.shape))]
+def grid_note(shape: tuple[int, ...]) -> str:
+    """What the drawing leaves out for a tensor of this shape ("" when nothing)."""
+    notes = []
+    lead = math.prod(shape[:-2]) if len(shape) > 2 else 1
+    if lead > MAX_SLICES:
+        notes.append(f"showing the first {MAX_SLICES} of {lead} 2-D slices")
+    rows, cols = (shape[-2], shape[-1]) if len(shape) >= 2 else (1, shape[0] if shape else 1)
+    if rows > MAX_SIDE or cols > MAX_SIDE:
+        notes.append(f"showing the top-left {min(rows, MAX_SIDE)} × {min(cols, MAX_SIDE)} "
+                     f"corner of each {rows} × {cols} grid")
+    return "; ".join(notes)
+
+
+def grid_cells(t: torch.Tensor, mask: np.ndarray | None = None) -> list[dict]:
+    """One record per drawn cell: slice, row, col, value (colour), label (exact), selected."""
+    t = t.detach()
+    exact = t.numpy()  # labels come from the real dtype: int64 beyond 2**53 stays exact
+    m = np.zeros(exact.shape, dtype=bool) if mask is None else mask
+    if exact.ndim <= 2:
+        shape2 = (1, -1) if exact.ndim < 2 else exact.shape
+        slices = [("", exact.reshape(shape2), m.reshape(shape2))]
     else:
-        lead = arr.shape[:-2]
+        lead = exact.shape[:-2]
         slices = []
         for flat in range(min(MAX_SLICES, math.prod(lead))):
             pos = np.unravel_index(flat, lead)
             name = "[" + ", ".join(map(str, pos)) + ", :, :]"
-            slices.append((name, arr[pos], m[pos]))
-        if math.prod(lead) > MAX_SLICES:
-            notes.append(f"showing the first {MAX_SLICES} of {math.prod(lead)} 2-D slices")
-    rows, cols = slices[0][1].shape
-    if rows > MAX_SIDE or cols > MAX_SIDE:
-        notes.append(f"showing the top-left {min(rows, MAX_SIDE)} × {min(cols, MAX_SIDE)} "
-                     f"corner of each {rows} × {cols} grid")
+            slices.append((name, exact[pos], m[pos]))
     is_bool, is_int = t.dtype == torch.bool, not t.is_floating_point()
     records = []
     for name, a2, m2 in slices:
         a2, m2 = a2[:MAX_SIDE, :MAX_SIDE], m2[:MAX_SIDE, :MAX_SIDE]
-        for (r, c), v in np.ndenumerate(a2):
+        for (r, c), v in zip(np.ndindex(a2.shape), a2.ravel().tolist(), strict=True):
             fv = float(v)
-            records.append((name, r, c, fv if math.isfinite(fv) else None,
-                            _label(fv, is_int, is_bool), bool(m2[r, c])))
-    df = pd.DataFrame.from_records(
-        records, columns=["slice", "row", "col", "value", "label", "selected"])
-    return df, "; ".join(notes)
+            label = ("T" if v else "F") if is_bool else str(v) if is_int else _label(fv)
+            records.append({"slice": name, "row": r, "col": c,
+                            "value": fv if math.isfinite(fv) else None, "label": label,
+                            "selected": bool(m2[r, c])})
+    return records
 
 
 def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "") -> dict:
     """The grid as a Vega-Lite spec (the grammar Altair emits, built directly because
     Altair's validation costs ~70 ms per chart): colour by value, numbers written in,
     selected cells outlined in orange."""
-    df, _ = grid_frame(t, mask)
-    rows = int(df["row"].max()) + 1 if len(df) else 1
-    cols = int(df["col"].max()) + 1 if len(df) else 1
+    cells = grid_cells(t, mask)
+    rows = max((c["row"] for c in cells), default=0) + 1
+    cols = max((c["col"] for c in cells), default=0) + 1
     enc = {
         "x": {"field": "col", "type": "ordinal", "axis": {"labelAngle": 0},
               "title": "column (last axis)" if t.ndim >= 2 else "index"},
@@ -93,10 +97,10 @@ def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "") ->
             "mark": {"type": "rect", "fill": None, "stroke": "#e4572e", "strokeWidth": 4},
             "encoding": enc,
         })
-    n_slices = max(1, df["slice"].nunique())
-    if len(df) <= TEXT_LIMIT * n_slices:
-        finite = df["value"].dropna()
-        mid = (finite.min() + finite.max()) / 2 if len(finite) else 0.0
+    n_slices = len({c["slice"] for c in cells}) or 1
+    if len(cells) <= TEXT_LIMIT * n_slices:
+        finite = [c["value"] for c in cells if c["value"] is not None]
+        mid = (min(finite) + max(finite)) / 2 if finite else 0.0
         layers.append({
             "mark": {"type": "text", "fontSize": 13, "fontWeight": "bold"},
             "encoding": {**enc, "text": {"field": "label", "type": "nominal"},
@@ -105,7 +109,7 @@ def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "") ->
                                    "value": "black"}},
         })
     size = {"width": min(cols * CELL, 900), "height": rows * CELL}
-    data = {"values": df.to_dict(orient="records")}
+    data = {"values": cells}
     spec: dict = {"data": data}
     if n_slices > 1:
         spec |= {"facet": {"column": {"field": "slice", "type": "nominal", "title": None,
