@@ -110,7 +110,9 @@ def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "") ->
         })
     size = {"width": min(cols * CELL, 900), "height": rows * CELL}
     data = {"values": cells}
-    spec: dict = {"data": data}
+    # "pad": the cells keep their size and the axes are added around them (Streamlit's
+    # default autosize would squeeze a small grid's cells to make room for the axes)
+    spec: dict = {"data": data, "autosize": {"type": "pad"}}
     if n_slices > 1:
         spec |= {"facet": {"column": {"field": "slice", "type": "nominal", "title": None,
                                       "sort": None}},
