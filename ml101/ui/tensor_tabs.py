@@ -225,7 +225,9 @@ def reshape_and_index() -> None:
     with r1:
         d_shape = controls.text_input("d = torch.arange(n).reshape(…)", "4, 5", key="t_dshape",
                                       **KEEP)
-        d_t = controls.toggle("Start from d.T (a non-contiguous view)", key="t_dT", **KEEP)
+        d_t = controls.toggle("Start from d.T", key="t_dT",
+                              help="d.T is a transposed view: same memory, strides swapped, "
+                                   "not contiguous. Then try view.", **KEEP)
     with r2:
         rop = controls.selectbox("Reshape operation", tr.SHAPE_OPS, key="t_rop", **KEEP,
                                  format_func=lambda o: o if o == ".T" else f".{o}()")
