@@ -112,13 +112,14 @@ def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "") ->
     data = {"values": cells}
     # "pad": the cells keep their size and the axes are added around them (Streamlit's
     # default autosize would squeeze a small grid's cells to make room for the axes)
-    spec: dict = {"data": data, "autosize": {"type": "pad"}}
+    spec: dict = {"autosize": {"type": "pad"}}
     if n_slices > 1:
-        spec |= {"facet": {"column": {"field": "slice", "type": "nominal", "title": None,
+        spec |= {"data": data,
+                 "facet": {"column": {"field": "slice", "type": "nominal", "title": None,
                                       "sort": None}},
                  "spec": {"layer": layers, **size}}
-    else:
-        spec |= {"layer": layers, **size}
+    else:  # data inside a nested layer: Streamlit sends it as JSON, skipping an Arrow trip
+        spec |= {"layer": [{"data": data, "layer": layers}], **size}
     if title:
         spec["title"] = title
     return spec
