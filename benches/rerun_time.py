@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ML101_TORCH_THREADS", "1")
 
+from report import headline  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from tests.conftest import open_page  # noqa: E402
@@ -103,6 +104,9 @@ def main() -> None:
         ok = "ok" if med < TARGET_MS else "SLOW"
         print(f"{case.url_path:<10} {case.label:<40} {med:>10.1f} {p95(times):>8.1f} "
               f"{med / bare:>7.2f}  {ok if case.key else '-'}")
+        if case.key:
+            headline(f"rerun /{case.url_path}: {case.label}", med, "ms",
+                     f"< {TARGET_MS:.0f} ms median", med < TARGET_MS)
 
 
 if __name__ == "__main__":
