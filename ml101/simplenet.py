@@ -5,6 +5,7 @@ copy one into the other and the outputs are identical, bit for bit.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import torch
@@ -130,7 +131,7 @@ def compare(sizes: tuple[int, ...], hidden: str, output: str, seed: int, n_sampl
 
 def count_params(sizes: tuple[int, ...]) -> int:
     """Weights plus biases of every Linear: sum of in·out + out."""
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    return sum(a * b + b for a, b in itertools.pairwise(sizes))
 
 
 def code_for(sizes: tuple[int, ...], hidden: str, output: str, seed: int,
@@ -146,7 +147,8 @@ def code_for(sizes: tuple[int, ...], hidden: str, output: str, seed: int,
         init.append("        self.sigmoid = nn.Sigmoid()")
     fwd = [f"        x = self.{act}(self.fc{i}(x))" for i in range(1, n)]
     last = f"self.fc{n}(x)"
-    fwd.append(f"        return self.sigmoid({last})" if output != "none" else f"        return {last}")
+    ret = f"self.sigmoid({last})" if output != "none" else last
+    fwd.append(f"        return {ret}")
     seq = []
     for i in range(n):
         seq.append(f"    nn.Linear({sizes[i]}, {sizes[i + 1]}),")
