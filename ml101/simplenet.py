@@ -134,6 +134,11 @@ def count_params(sizes: tuple[int, ...]) -> int:
     return sum(a * b + b for a, b in itertools.pairwise(sizes))
 
 
+def count_terms(sizes: tuple[int, ...]) -> str:
+    """'2·4 + 4 + 4·1 + 1': the count written out, one Linear at a time."""
+    return " + ".join(f"{i}·{o} + {o}" for i, o in itertools.pairwise(sizes))
+
+
 def code_for(sizes: tuple[int, ...], hidden: str, output: str, seed: int,
              n_samples: int = 5) -> str:
     """The class written out for this spec, the Sequential, the weight copy and the proof."""

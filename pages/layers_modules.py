@@ -268,7 +268,7 @@ def simplenet_tab(seed: int) -> None:
         {"net.named_parameters()": name, "seq.named_parameters()": mapping[name],
          "shape": shape_str(tuple(p.shape)), "numbers": p.numel()}
         for name, p in cmp.net.named_parameters()]), hide_index=True, width="stretch")
-    terms = " + ".join(f"{i}·{o} + {o}" for i, o in zip(sizes[:-1], sizes[1:], strict=False))
+    terms = simplenet.count_terms(sizes)
     st.markdown(f"Parameters: {terms} = **{cmp.n_params:,}** "
                 "(`sum(p.numel() for p in net.parameters())`).")
     m1, m2, m3 = st.columns(3)
