@@ -9,6 +9,7 @@ NumPy code works out by hand matches autograd's.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from collections.abc import Callable
@@ -247,6 +248,7 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
     return alt.layer(cells, dots).properties(height=300, width=300)
 
 
+@functools.cache
 def numpy_source() -> str:
     """The NumPy network exactly as it runs on this page."""
     src = inspect.getsource(numpy_net)
