@@ -112,8 +112,13 @@ class Window:
         return float(self.out[self.i, self.j])
 
 
-def window_fits(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False) -> bool:
-    return size + 2 * p >= d * (k - 1) + 1 and conv_out(size, k, s, p, d, ceil_mode) >= 1
+def window_fits(op: str, size: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False
+                ) -> bool:
+    """Whether PyTorch accepts this window on a size x size image (the rules of layers.predict)."""
+    if op == "max" and 2 * p > k:
+        return False
+    fits = op == "max" or size + 2 * p >= d * (k - 1) + 1
+    return fits and conv_out(size, k, s, p, d, ceil_mode) >= 1
 
 
 def slide(op: str, k: int, stride: int, padding: int, dilation: int, position: int,

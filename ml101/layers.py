@@ -210,15 +210,14 @@ def _window_check(layer: str, shape: tuple[int, ...], k: int, s: int, p: int, d:
     lines = []
     for axis, size in zip(("H", "W"), shape[-2:], strict=True):
         eff = d * (k - 1) + 1
-        if size + 2 * p < eff:
+        out = conv_out(size, k, s, p, d, ceil_mode)
+        # Conv2d insists the window fits; pooling only that one window starts inside
+        if (size + 2 * p < eff and layer == "Conv2d") or out < 1:
             raise ShapeError(
                 f"The {layer} window does not fit: its effective size is "
                 f"dilation·(kernel−1)+1 = {d}·({k}−1)+1 = {eff}, but the padded input {axis} is "
                 f"only {size}+2·{p} = {size + 2 * p}. Use a larger input, more padding, "
                 "or a smaller kernel/dilation.")
-        out = conv_out(size, k, s, p, d, ceil_mode)
-        if out < 1:
-            raise ShapeError(f"{layer} would produce an empty output along {axis} ({out}).")
         lines.append(rf"{axis}_{{out}} = " + conv_formula(size, k, s, p, d, ceil_mode))
     return lines
 

@@ -76,7 +76,7 @@ def window_demo(layer: str, p: dict, seed: int) -> None:
     st.caption(f"A single-channel {size}×{size} image, with this layer's kernel_size={k}, "
                f"stride={s}, padding={pad}, dilation={d}"
                + (" and one output channel." if op == "conv" else "."))
-    if not demos.window_fits(size, k, s, pad, d, ceil_mode) or (op == "max" and 2 * pad > k):
+    if not demos.window_fits(op, size, k, s, pad, d, ceil_mode):
         st.info(f"This window does not fit the {size}×{size} demo image: lower kernel_size, "
                 "dilation or padding to watch it slide.")
         return
