@@ -91,8 +91,9 @@ class NeuralNetwork:
     def compute_loss(self, Y_hat: np.ndarray, Y: np.ndarray) -> float:
         if self.loss == "mse":
             return float(np.mean((Y_hat - Y) ** 2))
-        log_p = np.maximum(np.log(Y_hat), -100.0)
-        log_q = np.maximum(np.log(1 - Y_hat), -100.0)
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clipped to -100 as PyTorch does
+            log_p = np.maximum(np.log(Y_hat), -100.0)
+            log_q = np.maximum(np.log(1 - Y_hat), -100.0)
         return float(-np.mean(Y * log_p + (1 - Y) * log_q))
 
     def loss_grad(self, Y_hat: np.ndarray, Y: np.ndarray) -> np.ndarray:
