@@ -109,7 +109,8 @@ def test_parse_shape_refuses(text: str) -> None:
 
 @settings(max_examples=300, deadline=200)
 @given(st.one_of(st.text(max_size=300),
-                 st.lists(st.integers(-5, 10**7), max_size=7).map(lambda v: ", ".join(map(str, v)))))
+                 st.lists(st.integers(-5, 10**7), max_size=7).map(
+                     lambda v: ", ".join(map(str, v)))))
 def test_parse_shape_value_or_clear_error(text: str) -> None:
     try:
         shape = layers.parse_shape(text)
