@@ -16,6 +16,67 @@ ABBR = {"Linear": "lin", "Conv2d": "conv", "MaxPool2d": "pool", "BatchNorm1d": "
         "LeakyReLU": "lrelu", "Softmax": "sm"}
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def window_view(op: str, k: int, s: int, pad: int, d: int, pos: int, kname: str, seed: int,
+                ceil_mode: bool, size: int) -> tuple[demos.Window, list[dict]]:
+    """The window and its three chart specs; deterministic, so shared and cached."""
+    w = demos.slide(op, k, s, pad, d, pos, kname, seed, ceil_mode, size)
+    h = w.out.shape[0]
+    specs = [demos.heatmap(w.padded, "Input (padded)", w.cells, cell=30).to_dict(),
+             None if w.kernel is None else demos.heatmap(
+                 w.kernel, "Kernel", scheme="purpleorange", cell=30).to_dict(),
+             demos.heatmap(w.out, f"Output {h}×{w.out.shape[1]}", [(w.i, w.j)],
+                           scheme="greens", cell=30).to_dict()]
+    return w, specs
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def activation_view(layer: str, params: dict) -> tuple[pd.DataFrame, dict]:
+    curve = demos.activation_curve(layer, params)
+    return curve, demos.activation_chart(curve, f"nn.{layer}: f(x) and f′(x) from autograd"
+                                         ).to_dict()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def softmax_view(dim: int, seed: int) -> tuple[demos.SoftmaxDemo, list[dict]]:
+    sm = demos.softmax_demo(dim, seed)
+    return sm, [demos.heatmap(sm.logits, "Input (seeded randn)", scheme="purpleorange").to_dict(),
+                demos.heatmap(sm.probs, f"Softmax(dim={dim})", scheme="greens").to_dict()]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def dropout_view(p: float, seed: int) -> tuple[demos.DropoutDemo, list[dict]]:
+    d = demos.dropout_demo(p, seed)
+    return d, [demos.heatmap(d.train_out, "model.train(): random mask, survivors scaled",
+                             scheme="greens", cell=28, fmt=".1f").to_dict(),
+               demos.heatmap(d.eval_out, "model.eval(): identity", scheme="greens",
+                             cell=28, fmt=".1f").to_dict()]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def batchnorm_view(nf: int, momentum: float, affine: bool, steps: int, seed: int
+                   ) -> tuple[demos.BatchNormDemo, dict]:
+    d = demos.batchnorm_demo(nf, momentum, affine, steps, seed)
+    return d, demos.batchnorm_chart(d).to_dict()
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def lstm_view(params: dict, seq: int, batch: int, seed: int) -> tuple[demos.LSTMDemo, dict]:
+    d = demos.lstm_demo(params, seq, batch, seed)
+    return d, demos.lstm_chart(d).to_dict()
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def simplenet_view(sizes: tuple[int, ...], hidden: str, output: str, seed: int
+                   ) -> simplenet.Comparison:
+    return simplenet.compare(sizes, hidden, output, seed)
+
+
+def chart(spec: dict, width: str = "content") -> None:
+    """Draw a cached Vega-Lite spec (building it with Altair is the slow part of a rerun)."""
+    st.vega_lite_chart(spec=spec, width=width)
+
+
 def shape_str(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ")"
 
@@ -95,15 +156,11 @@ def window_demo(layer: str, p: dict, seed: int) -> None:
         with c2:
             pos = controls.slider("Window position", 0, n - 1, 0, key="ly_pos",
                                   help="Move the window across the image, row by row.")
-    w = demos.slide(op, k, s, pad, d, pos, kname, seed, ceil_mode, size)
-    a, b, c = st.columns([5, 3, 4])
-    a.altair_chart(demos.heatmap(w.padded, "Input (padded)", w.cells, cell=30),
-                   width="content")
-    if w.kernel is not None:
-        b.altair_chart(demos.heatmap(w.kernel, "Kernel", scheme="purpleorange", cell=30),
-                       width="content")
-    c.altair_chart(demos.heatmap(w.out, f"Output {h_out}×{h_out}", [(w.i, w.j)],
-                                 scheme="greens", cell=30), width="content")
+    w, specs = window_view(op, k, s, pad, d, pos, kname, seed, ceil_mode, size)
+    for col, spec in zip(st.columns([5, 3, 4]), specs, strict=True):
+        if spec is not None:
+            with col:
+                chart(spec)
     terms = ", ".join(f"{t:.2f}" for t in w.terms)
     word = "sum of the products" if op == "conv" else "max of"
     st.markdown(f"Output ({w.i}, {w.j}) = {word} [{terms}] = **{w.manual:.4f}**; "
@@ -117,22 +174,19 @@ def activation_demo(layer: str, p: dict, seed: int) -> None:
         if not -2 <= dim <= 1:
             st.info(f"The demo matrix is 2-D, so it has no dim {dim}; pick dim 0, 1, -1 or -2.")
             return
-        sm = demos.softmax_demo(dim, seed)
-        a, b = st.columns(2)
-        a.altair_chart(demos.heatmap(sm.logits, "Input (seeded randn)", scheme="purpleorange"),
-                       width="content")
-        b.altair_chart(demos.heatmap(sm.probs, f"Softmax(dim={dim})", scheme="greens"),
-                       width="content")
+        sm, specs = softmax_view(dim, seed)
+        for col, spec in zip(st.columns(2), specs, strict=True):
+            with col:
+                chart(spec)
         along = "column" if dim in (0, -2) else "row"
         st.markdown(f"Each {along} sums to 1: "
                     + ", ".join(f"{v:.6f}" for v in sm.sums)
                     + f". dim={dim} is the dimension that gets summed over, so it is each "
                     f"{along} that becomes a probability distribution.")
         return
-    curve = demos.activation_curve(layer, p)
+    curve, spec = activation_view(layer, p)
     st.subheader(f"{layer} and its derivative")
-    st.altair_chart(demos.activation_chart(curve, f"nn.{layer}: f(x) and f′(x) from autograd"),
-                    width="stretch")
+    chart(spec, "stretch")
     slope = curve["f'(x)"]
     top = int(slope.values.argmax())
     st.caption(f"Largest slope on this range: {slope.iloc[top]:.4f} at x = "
@@ -141,13 +195,11 @@ def activation_demo(layer: str, p: dict, seed: int) -> None:
 
 
 def dropout_demo(p: dict, seed: int) -> None:
-    d = demos.dropout_demo(p["p"], seed)
+    d, specs = dropout_view(p["p"], seed)
     st.subheader("Dropout on a 6×12 tensor of ones")
-    a, b = st.columns(2)
-    a.altair_chart(demos.heatmap(d.train_out, "model.train(): random mask, survivors scaled",
-                                 scheme="greens", cell=28, fmt=".1f"), width="content")
-    b.altair_chart(demos.heatmap(d.eval_out, "model.eval(): identity", scheme="greens",
-                                 cell=28, fmt=".1f"), width="content")
+    for col, spec in zip(st.columns(2), specs, strict=True):
+        with col:
+            chart(spec)
     st.markdown(f"Kept **{d.kept_fraction:.1%}** of the elements (expected {1 - d.p:.0%}), "
                 f"each multiplied by 1/(1−p) = **{d.scale:.4f}**, so the average stays about 1 "
                 f"(here {d.train_out.mean():.4f}). In eval mode nothing is dropped or scaled. "
@@ -158,13 +210,13 @@ def batchnorm_demo(p: dict, seed: int) -> None:
     st.subheader("Running statistics, step by step")
     steps = controls.slider("Training batches", 1, 200, 30, key="ly_bn_steps",
                             help="How many batches BatchNorm1d sees in train mode.")
-    d = demos.batchnorm_demo(p["num_features"], p["momentum"], p["affine"], steps, seed)
+    d, spec = batchnorm_view(p["num_features"], p["momentum"], p["affine"], steps, seed)
     st.caption(f"Batches of 16 drawn from N({d.data_mean:g}, {d.data_std:g}²); the dashed gray "
                f"lines are the true mean and variance. Showing {d.n_features} of "
                f"{p['num_features']} features. Update: running = (1 − {p['momentum']:.2f})·running"
                f" + {p['momentum']:.2f}·batch (batch variance unbiased). Hand-computed recurrence"
                f" vs PyTorch's buffers: max difference {d.recurrence_error:.2e}.")
-    st.altair_chart(demos.batchnorm_chart(d), width="stretch")
+    chart(spec, "stretch")
     st.dataframe(pd.DataFrame({
         "feature": range(d.n_features),
         "train(): output mean": d.train_mean, "train(): output std": d.train_std,
@@ -187,7 +239,7 @@ def lstm_demo(p: dict, shape: tuple[int, ...], seed: int) -> None:
         st.info(f"This LSTM has more than {demos.DEMO_MAX_PARAMS:,} parameters: too big to run "
                 "live here. Lower hidden_size or num_layers to see it step through time.")
         return
-    d = demos.lstm_demo(p, seq_d, batch_d, seed)
+    d, spec = lstm_view(p, seq_d, batch_d, seed)
     note = "" if (seq_d, batch_d) == (seq, batch) else " (capped for the demo)"
     st.caption(f"Sequence length {seq_d}, batch {batch_d}{note}. output {shape_str(d.output_shape)}"
                f", h_n {shape_str(d.h_n_shape)}, c_n {shape_str(d.c_n_shape)}.")
@@ -201,7 +253,7 @@ def lstm_demo(p: dict, shape: tuple[int, ...], seed: int) -> None:
         st.markdown(f"Feeding one step at a time and carrying (h, c) gives the same outputs as "
                     f"the whole sequence at once (max difference {d.max_step_diff:.1e}); the "
                     f"last output is the top layer's h_n (difference {d.last_step_vs_h_n:.1e}).")
-    st.altair_chart(demos.lstm_chart(d), width="stretch")
+    chart(spec, "stretch")
 
 
 def layer_tab(seed: int) -> None:
@@ -255,7 +307,7 @@ def simplenet_tab(seed: int) -> None:
     except simplenet.SpecError as exc:
         st.error(str(exc))
         return
-    cmp = simplenet.compare(sizes, hidden, output, seed)
+    cmp = simplenet_view(sizes, hidden, output, seed)
     a, b = st.columns(2)
     with a:
         st.markdown("**As an `nn.Module` class**: `print(net)`")

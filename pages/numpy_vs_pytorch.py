@@ -21,7 +21,7 @@ PRESETS = {
 CACHE_KEY = "np_races"  # per-user results, so moving between tabs never retrains
 
 
-def run_race(settings: tuple, X, y) -> tuple[twin.Race, pd.DataFrame] | None:
+def run_race(settings: tuple, X, y) -> tuple[twin.Race, pd.DataFrame, dict, list] | None:
     """Train once per settings for this user, with a progress bar; None if the server is busy."""
     cache: dict = st.session_state.setdefault(CACHE_KEY, {})
     if settings in cache:
@@ -38,11 +38,15 @@ def run_race(settings: tuple, X, y) -> tuple[twin.Race, pd.DataFrame] | None:
     bar.empty()
     if len(cache) >= 6:
         cache.pop(next(iter(cache)))
-    cache[settings] = (r, twin.boundary_grid(r, X))
+    grid = twin.boundary_grid(r, X)
+    # chart specs built once: Altair's construction is the slow part of a rerun
+    maps = [twin.boundary_chart(grid, X, y, w).to_dict() for w in ("NumPy", "PyTorch")]
+    cache[settings] = (r, grid, twin.loss_chart(r).to_dict(), maps)
     return cache[settings]
 
 
-def train_tab(r: twin.Race, grid: pd.DataFrame, X, y, dtype: str) -> None:
+def train_tab(r: twin.Race, grid: pd.DataFrame, loss_spec: dict, maps: list, dtype: str
+              ) -> None:
     ok = r.max_loss_diff < TARGET
     m = st.columns(4)
     m[0].metric("Largest per-step loss difference", f"{r.max_loss_diff:.2e}",
@@ -53,7 +57,7 @@ def train_tab(r: twin.Race, grid: pd.DataFrame, X, y, dtype: str) -> None:
     m[2].metric("Final loss (NumPy | PyTorch)",
                 f"{r.losses_np[-1]:.6f} | {r.losses_torch[-1]:.6f}")
     m[3].metric("Accuracy (PyTorch)", f"{r.accuracy:.1%}")
-    st.altair_chart(twin.loss_chart(r), width="stretch")
+    st.vega_lite_chart(spec=loss_spec, width="stretch")
     if not ok and dtype == "float64":
         st.info("The two drift apart here. Their matrix products add the same numbers in a "
                 "different order, so they differ in the last bit; when training is unstable "
@@ -75,9 +79,9 @@ def train_tab(r: twin.Race, grid: pd.DataFrame, X, y, dtype: str) -> None:
                f"{runtime.torch_threads()} torch thread(s)). For networks this small PyTorch "
                "pays a fixed cost per operation (autograd bookkeeping, dispatch) that dwarfs the "
                "arithmetic; its advantage appears with big matrices, batches and GPUs.")
-    a, b = st.columns(2)
-    a.altair_chart(twin.boundary_chart(grid, X, y, "NumPy"), width="content")
-    b.altair_chart(twin.boundary_chart(grid, X, y, "PyTorch"), width="content")
+    for col, spec in zip(st.columns(2), maps, strict=True):
+        with col:
+            st.vega_lite_chart(spec=spec, width="content")
     st.caption(f"Largest difference between the two maps: "
                f"{(grid['NumPy'] - grid['PyTorch']).abs().max():.2e}.")
 
@@ -132,9 +136,14 @@ def code_tab(n_samples: int) -> None:
 
 
 def saving_tab(seed: int) -> None:
-    rep = model_saving.three_ways(seed)
-    st.caption("Run live just now in a temporary folder (deleted afterwards), on the lesson's "
-               "10-20-1 model after 20 Adam steps.")
+    runs: dict = st.session_state.setdefault("np_saves", {})
+    if st.button("Run it again", key="np_save_again", icon=":material/replay:"):
+        runs.pop(seed, None)
+    if seed not in runs:
+        runs[seed] = model_saving.three_ways(seed)
+    rep = runs[seed]
+    st.caption("Run live in a temporary folder (deleted afterwards) when you opened this tab, "
+               "on the lesson's 10-20-1 model after 20 Adam steps.")
     c = st.columns(3)
     with c[0]:
         st.markdown("**1. `state_dict`** (recommended)")
@@ -230,7 +239,7 @@ if tabs[0].open or tabs[1].open:
         result = run_race(settings, X, y)
 if result is not None and tabs[0].open:
     with tabs[0]:
-        train_tab(*result, X, y, dtype)
+        train_tab(*result, dtype)
 if result is not None and tabs[1].open:
     with tabs[1]:
         gradients_tab(result[0], sizes, hidden, X, y, seed, dtype)
