@@ -13,6 +13,7 @@ which is exactly what shuffling is for.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import operator
@@ -283,6 +284,7 @@ def generator_call(name: str, n_samples: int, noise: float, n_classes: int,
     return f"{fn}({n_samples}, {noise!r}, {generator})"
 
 
+@functools.cache
 def generator_source(name: str) -> str:
     """The source of the function that builds `name`, for pasting into generated code."""
     return inspect.getsource(_builder(name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 KEY = "present"
-_TRUTHY = {"1", "true", "yes", "on"}
+_HANDWRITTEN_TRUE = {"1", "yes", "on"}
 
 _CSS = """
 <style>
@@ -20,7 +20,8 @@ html { font-size: 21px; }
 
 def presenter_toggle() -> bool:
     """The sidebar switch; `?present=1` (or `true`) in a link turns it on."""
-    if KEY not in st.session_state and st.query_params.get(KEY, "").lower() in _TRUTHY:
+    # The widget itself only understands ?present=true; hand-written links say 1, yes, on.
+    if st.query_params.get(KEY, "").lower() in _HANDWRITTEN_TRUE:
         st.session_state[KEY] = True
     on = st.sidebar.toggle(
         "Presenter mode", key=KEY, bind="query-params",

@@ -1,0 +1,77 @@
+"""Does the benchmark page report the truth? float32 matmul at n = 1024, three ways.
+
+- page: the page's own code path, `bench.run_sweep` on a one-size plan;
+- independent: a bare `torch.utils.benchmark.Timer("a @ b")` written here;
+- peak: the CPU's theoretical peak for the same thread count.
+
+Targets: page within 10% of independent; page at least 75% of peak where the
+hardware reaches it. Rounds alternate between the two measurements so load on
+a shared machine hits both alike. Prints a table; asserts nothing.
+
+    python benches/bench_page.py [--rounds 3] [--seconds 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch
+from torch.utils.benchmark import Timer
+
+from ml101 import bench, devices, peaks
+
+N = 1024
+
+
+def page_gflops(threads: int, seconds: float) -> float:
+    plan = bench.SweepPlan((bench.Series("matmul", "cpu", "float32", threads),), (N,),
+                           budget_s=max(seconds * 2, 1.0))
+    result = bench.run_sweep(plan)
+    if not result.points:
+        raise RuntimeError(f"the page skipped n={N}: {result.skipped}")
+    return result.points[0].gflops
+
+
+def independent_gflops(threads: int, seconds: float) -> float:
+    a, b = torch.randn(N, N), torch.randn(N, N)
+    m = Timer("a @ b", globals={"a": a, "b": b}, num_threads=threads).blocked_autorange(
+        min_run_time=seconds)
+    return 2 * N**3 / m.median / 1e9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    cpu = devices.cpu()
+    print(f"CPU: {cpu.name} · {cpu.cores} usable cores · {cpu.simd} · "
+          f"clock the OS reports {cpu.clock_ghz} GHz · torch {torch.__version__} · "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print(f"float32 matmul n={N}, {args.rounds} alternating rounds, median of rounds\n")
+    header = (f"{'threads':>7} {'page GFLOP/s':>13} {'indep. GFLOP/s':>15} {'page/indep':>11} "
+              f"{'peak GFLOP/s':>13} {'page % peak':>12}")
+    print(header)
+    print("-" * len(header))
+    for threads in sorted({1, cpu.cores}):
+        page, indep = [], []
+        for _ in range(args.rounds):
+            page.append(page_gflops(threads, args.seconds))
+            indep.append(independent_gflops(threads, args.seconds))
+        p, i = statistics.median(page), statistics.median(indep)
+        peak = peaks.cpu_peak(cpu, threads)
+        share = f"{100 * p / peak.gflops:11.0f}%" if peak.gflops else f"{'n/a':>12}"
+        print(f"{threads:7d} {p:13.1f} {i:15.1f} {p / i:11.3f} {peak.gflops:13.1f} {share}")
+        print(f"{'':7} rounds page: {', '.join(f'{v:.1f}' for v in page)}; "
+              f"independent: {', '.join(f'{v:.1f}' for v in indep)}")
+    print(f"\npeak basis: {peaks.cpu_peak(cpu, cpu.cores).basis}")
+
+
+if __name__ == "__main__":
+    main()

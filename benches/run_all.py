@@ -1,0 +1,79 @@
+"""Run every bench script and rewrite BENCHMARKS.md: one command refreshes the table.
+
+    python benches/run_all.py            # all scripts
+    python benches/run_all.py --skip server_load.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import torch
+from report import MARK, parse
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = psutil.virtual_memory().total / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.system()} "
+            f"{platform.release()}; Python {platform.python_version()}, torch "
+            f"{torch.__version__}, torch threads {torch.get_num_threads()} by default")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip", nargs="*", default=[])
+    args = parser.parse_args()
+    scripts = sorted(p for p in HERE.glob("*.py")
+                     if p.name not in {"report.py", "run_all.py", *args.skip})
+    rows: list[dict[str, object]] = []
+    sections: list[str] = []
+    failed = []
+    for script in scripts:
+        print(f"running {script.name} ...", flush=True)
+        proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                              text=True, timeout=1800, check=False)
+        if proc.returncode != 0:
+            failed.append(script.name)
+        rows += [{**r, "script": script.name} for r in parse(proc.stdout)]
+        body = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith(MARK))
+        sections.append(f"## `benches/{script.name}`\n\n{body.strip()}\n")
+    summary = ["| metric | measured | target | met | script |", "|---|---:|---|:---:|---|"]
+    for r in rows:
+        met = {True: "yes", False: "**no**", None: "n/a"}[r["met"]]
+        summary.append(f"| {r['metric']} | {r['value']:,.3g} {r['unit']} | {r['target']} "
+                       f"| {met} | `{r['script']}` |")
+    today = dt.date.today().isoformat()
+    text = (
+        "# Benchmarks\n\n"
+        f"Refreshed with `python benches/run_all.py` on {today}.\n\n"
+        f"Machine: {machine()}.\n\n"
+        "Medians and ratios are measured within one run of each script, since the machines "
+        "are shared and noisy. Targets come from the issues.\n\n"
+        "## Summary\n\n" + "\n".join(summary) + "\n\n" + "\n".join(sections)
+    )
+    (ROOT / "BENCHMARKS.md").write_text(text)
+    print(f"wrote BENCHMARKS.md ({len(rows)} headline figures)")
+    if failed:
+        print("scripts that failed:", ", ".join(failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

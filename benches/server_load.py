@@ -1,0 +1,186 @@
+"""Cold start, first renders, server memory and a lecture-hall load test, in one run.
+
+Starts `streamlit run app.py` on 127.0.0.1, drives Debian's Chromium with Playwright
+(loopback only, bounded in count and time) and prints tables:
+
+    python benches/server_load.py                 # 10 and 30 sessions, load test with 20
+    python benches/server_load.py --sessions 4 8 --load 6
+
+A "render" is the time from navigation until the app reports its script run finished;
+a "rerun" the time from a control change (the presenter toggle, present on every page)
+until then. The browsers run on the same 2 cores as the server here, so both are
+pessimistic next to students' own machines. RSS is the server process's resident memory (psutil).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from report import headline
+
+from ml101.lesson_map import built_pages
+from tests.e2e.live import CHROMIUM, CHROMIUM_ARGS, IDLE, live_server, page_url
+
+MiB = 2**20
+
+
+def rss_mib(pid: int) -> float:
+    return psutil.Process(pid).memory_info().rss / MiB
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def settle(page: Any) -> None:
+    await page.wait_for_selector(IDLE, timeout=120_000)
+    await page.wait_for_timeout(250)
+    await page.wait_for_selector(IDLE, timeout=120_000)
+
+
+async def visit(page: Any, url: str) -> tuple[float, int]:
+    """Seconds from goto to a settled page, and how many error boxes it shows."""
+    t0 = time.perf_counter()
+    await page.goto(url)
+    await page.wait_for_selector("h1", timeout=120_000)
+    await settle(page)
+    elapsed = time.perf_counter() - t0 - 0.25  # minus the settle pause
+    boxes = await page.locator(
+        '[data-testid="stException"], [data-testid="stAlertContentError"]').count()
+    return elapsed, boxes
+
+
+_WATCH_RUN = """() => { window.__rerun = new Promise(resolve => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  let running = false;
+  const obs = new MutationObserver(() => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running') running = true;
+    else if (running && state === 'notRunning') { obs.disconnect(); resolve(performance.now()); }
+  });
+  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}); }"""
+
+
+async def rerun(page: Any) -> float:
+    """Seconds for one rerun of the whole page after a control change (the presenter
+    toggle: it reruns the router and the page script, whatever the page), timed in the
+    browser from the click until the app reports the run finished."""
+    await page.evaluate(_WATCH_RUN)
+    t0 = await page.evaluate("performance.now()")
+    await page.get_by_text("Presenter mode").click()
+    t1 = await page.evaluate("window.__rerun")
+    await settle(page)
+    return (t1 - t0) / 1000
+
+
+async def tour(browser: Any, server_url: str, paths: list[str]) -> tuple[Any, list[float], int]:
+    """One learner: a fresh browser context that opens every page and reruns it twice.
+    Returns the context (kept open), the rerun times, and the error boxes seen."""
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await ctx.new_page()
+    times, errors = [], 0
+    for path in paths:
+        _, boxes = await visit(page, page_url(server_url, path))
+        times += [await rerun(page), await rerun(page)]
+        errors += boxes
+    return ctx, times, errors
+
+
+async def main(args: argparse.Namespace) -> int:
+    from playwright.async_api import async_playwright
+
+    paths = [p.url_path for p in built_pages()]
+    with live_server(env={"ML101_TORCH_THREADS": str(args.threads)}) as srv:
+        health_s = srv.healthy_at - srv.started_at
+        idle_rss = rss_mib(srv.pid)
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            # Cold start and each page's first render, one learner.
+            ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+            page = await ctx.new_page()
+            first: dict[str, float] = {}
+            errors = 0
+            for path in paths:
+                first[path], boxes = await visit(page, page_url(srv.url, path))
+                errors += boxes
+                if path == "start":
+                    home_s = time.monotonic() - srv.started_at
+            one_rss = rss_mib(srv.pid)
+            await ctx.close()
+
+            print("## Cold start (one learner, fresh server)\n")
+            print("| step | seconds |\n|---|---:|")
+            print(f"| `streamlit run` to /_stcore/health | {health_s:.2f} |")
+            print(f"| `streamlit run` to Home rendered in Chromium | {home_s:.2f} |")
+            for path in paths:
+                print(f"| first render of /{path} | {first[path]:.2f} |")
+
+            # Memory with many learners connected at once.
+            mem_rows = [("idle, no session", idle_rss), ("one session visited every page", one_rss)]
+            open_ctx: list[Any] = []
+            for target in sorted(args.sessions):
+                need = target - len(open_ctx)
+                results = await asyncio.gather(
+                    *(tour(browser, srv.url, paths) for _ in range(need)))
+                for c, _, boxes in results:
+                    open_ctx.append(c)
+                    errors += boxes
+                mem_rows.append((f"{target} sessions connected, each visited every page",
+                                 rss_mib(srv.pid)))
+            for c in open_ctx:
+                await c.close()
+            print("\n## Server memory (RSS)\n")
+            print("| state | MiB |\n|---|---:|")
+            for label, mib in mem_rows:
+                print(f"| {label} | {mib:,.0f} |")
+            lo, hi = sorted(args.sessions)[0], sorted(args.sessions)[-1]
+            per = (mem_rows[-1][1] - mem_rows[2][1]) / max(1, hi - lo)
+            print(f"| each extra session ({lo} to {hi}) | {per:,.1f} |")
+            headline("server RSS after one session visited every page", one_rss, "MiB",
+                     "< 600 MiB", one_rss < 600)
+            headline(f"memory per extra session ({lo} to {hi} sessions)", per, "MiB",
+                     "< 15 MiB", per < 15)
+
+            # Load: N learners at once, each touring every page.
+            t0 = time.perf_counter()
+            results = await asyncio.gather(
+                *(tour(browser, srv.url, paths) for _ in range(args.load)))
+            wall = time.perf_counter() - t0
+            reruns = [s for _, times, _ in results for s in times]
+            load_errors = sum(boxes for _, _, boxes in results)
+            for c, _, _ in results:
+                await c.close()
+            await browser.close()
+
+    print(f"\n## Load: {args.load} learners at once, each opening all {len(paths)} pages "
+          "and rerunning each twice\n")
+    print("| reruns | median s | p95 s | max s | error boxes | wall s |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print(f"| {len(reruns)} | {statistics.median(reruns):.2f} | {pct(reruns, 0.95):.2f} "
+          f"| {max(reruns):.2f} | {load_errors} | {wall:.1f} |")
+    p95 = pct(reruns, 0.95)
+    headline(f"p95 rerun, {args.load} learners at once", p95, "s", "< 1 s", p95 < 1)
+    headline("cold start to Home rendered", home_s, "s", "as short as possible", None)
+    print(f"\nTorch threads {args.threads}; cores {psutil.cpu_count()}; "
+          f"error boxes outside the load test: {errors}")
+    return 1 if errors or load_errors else 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[10, 30])
+    parser.add_argument("--load", type=int, default=20, help="learners in the load test")
+    parser.add_argument("--threads", type=int, default=2, help="ML101_TORCH_THREADS")
+    sys.exit(asyncio.run(main(parser.parse_args())))

@@ -1,0 +1,134 @@
+"""The autograd page in AppTest: expressions and values in, gradients and graphs out."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+from ml101.autograd_graph import fmt_tensor
+from tests.conftest import OpenPage, assert_clean, shown_text
+
+GRAPH = {"ag_expr": "y = 2*x; z = y**2; out = z.mean()", "ag_vars": "x = [1.0, 2.0, 3.0]"}
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def dot(at) -> str:
+    return at.get("graphviz_chart")[0].proto.spec
+
+
+def test_default_is_the_lesson_first_example(open_app: OpenPage) -> None:
+    at = open_app("autograd")
+    assert_clean(at)
+    assert metrics(at) == {"y  scalar": "9", "x.grad after backward": "6"}
+    assert at.slider(key="ag_step").value == at.slider(key="ag_step").max == 5
+    graph = dot(at)
+    for text in ("AddBackward0", "PowBackward0", "MulBackward0", "AccumulateGrad",
+                 ".grad = 6", "value = 9"):
+        assert text in graph
+    assert "By hand, dy/dx = **2x + 2**, which at x = 2 is **6**" in shown_text(at)
+
+
+def test_preset_and_step_slider_walk_the_chain_rule(open_app: OpenPage) -> None:
+    at = open_app("autograd")
+    at.button(key="ag_p_graph").click().run()
+    assert_clean(at)
+    assert metrics(at)["x.grad after backward"] == "[2.667, 5.333, 8]"
+    assert metrics(at)["out  scalar"] == "18.67"
+    at.slider(key="ag_step").set_value(2).run()
+    text = shown_text(at)
+    assert "Step 2 of 4" in text and "**PowBackward0: z = y**2**" in text
+    assert "upstream [0.3333, 0.3333, 0.3333] ⊙ local [4, 8, 12] = **[1.333, 2.667, 4]**" in text
+    assert ".grad = None" in dot(at)
+    at.slider(key="ag_step").set_value(0).run()
+    assert "grad in" not in dot(at) and "The forward pass has run" in shown_text(at)
+    table = at.dataframe[0].value
+    assert table["by hand: 8x / 3"].round(4).tolist() == [2.6667, 5.3333, 8.0]
+    assert (table["|difference|"] < 1e-6).all()
+
+
+def test_typed_expression_and_values(open_app: OpenPage) -> None:
+    at = open_app("autograd")
+    at.text_input(key="ag_vars").input("x = 0.0; w = [2.0, -1.0]").run()
+    at.text_input(key="ag_expr").input("(sin(x) * w).sum() + w @ w").run()
+    assert_clean(at)
+    m = metrics(at)
+    assert m["x.grad after backward"] == "1" and m["w.grad after backward"] == "[4, -2]"
+    assert "DotBackward0" in dot(at) and "SinBackward0" in dot(at)
+    at.toggle(key="ag_rg_w").set_value(False).run()
+    assert_clean(at)
+    assert metrics(at)["w.grad after backward"] == "None"
+    assert "w has requires_grad=False" in shown_text(at)
+
+
+def test_deep_link_reproduces_expression_values_and_step(open_app: OpenPage) -> None:
+    at = open_app("autograd", ag_step="3", **GRAPH)
+    assert_clean(at)
+    assert at.text_input(key="ag_expr").value == GRAPH["ag_expr"]
+    assert at.slider(key="ag_step").value == 3
+    text = shown_text(at)
+    assert "Step 3 of 4" in text and "**MulBackward0: y = 2*x**" in text
+    assert "upstream [1.333, 2.667, 4] ⊙ local [2, 2, 2] = **[2.667, 5.333, 8]**" in text
+    far = open_app("autograd", ag_step="40", **GRAPH)
+    assert_clean(far)
+    assert far.slider(key="ag_step").value == 4
+
+
+def test_bad_input_is_an_error_naming_the_token(open_app: OpenPage) -> None:
+    at = open_app("autograd")
+    at.text_input(key="ag_expr").input("x.__class__ + 1").run()
+    assert not at.exception
+    assert "`x.__class__` at column 1" in at.error[0].value
+    assert at.text_input(key="ag_vars").value == "x = 2.0"
+    at.text_input(key="ag_expr").input("9**9**9 * x").run()
+    assert "exponents must lie between" in at.error[0].value
+
+
+def test_nothing_requires_grad_is_explained_not_an_error(open_app: OpenPage) -> None:
+    at = open_app("autograd", ag_rg_x="false")
+    assert_clean(at)
+    assert any("does not require grad" in i.value for i in at.info)
+    assert metrics(at)["x.grad after backward"] == "None"
+
+
+def test_gradient_accumulation_buttons(open_app: OpenPage) -> None:
+    at = open_app("autograd")
+    at.button(key="ag_p_accumulate").click().run()
+    assert_clean(at)
+    seen = []
+    for key in ("ag_bk1", "ag_bk2", "ag_zero", "ag_bk2"):
+        at.button(key=key).click().run()
+        seen.append(metrics(at)["x.grad now"])
+    assert seen == ["6", "7", "0", "1"]
+    assert_clean(at)
+    code = at.code[-2].value  # the replay of the presses
+    assert "y2.backward()" in code and "x.grad.zero_()" in code
+
+
+def test_no_grad_detach_and_errors_tabs(open_app: OpenPage) -> None:
+    at = open_app("autograd", ag_tab="no_grad and detach", **GRAPH)
+    assert_clean(at)
+    text = shown_text(at)
+    assert "grad_fn **MeanBackward0**" in text and text.count("grad_fn **None**") == 2
+    assert "graph nodes recorded **4**" in text
+    at = open_app("autograd", ag_tab="Errors learners meet")
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "grad can be implicitly created only for scalar outputs" in warnings
+    assert "Trying to backward through the graph a second time" in warnings
+    assert "does not require grad and does not have a grad_fn" in warnings
+
+
+def test_generated_code_prints_the_numbers_on_screen(open_app: OpenPage) -> None:
+    at = open_app("autograd", ag_expr="relu(w @ x) + tanh(x)", ag_vars="x = [0.5, 2.0]; "
+                  "w = [[1.0, 2.0], [-3.0, 0.5]]")
+    assert_clean(at)
+    shown = metrics(at)
+    ns: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(at.code[-1].value, ns)
+    assert fmt_tensor(ns["out"]) == shown["out  [2]"]
+    assert fmt_tensor(ns["x"].grad) == shown["x.grad after backward"]
+    assert fmt_tensor(ns["w"].grad) == shown["w.grad after backward"]
