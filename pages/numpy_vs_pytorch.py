@@ -197,7 +197,8 @@ for col, (label, values) in zip(cols, PRESETS.items(), strict=True):
 names = {n: datasets.DATASETS[n].label for n in twin.DATASETS}
 c = st.columns(4)
 with c[0]:
-    data = controls.selectbox("Data", twin.DATASETS, key="np_data", format_func=names.get)
+    data = controls.selectbox("Data", twin.DATASETS, key="np_data",
+                                  format_func=lambda n: names.get(n, n))
 with c[1]:
     spec = controls.text_input("Widths", value="2-4-1", key="np_spec",
                                help="From 2 inputs to 1 output, e.g. 2-4-1 or 2-16-16-1.")
