@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ML101_TORCH_THREADS", "1")
 
+from report import headline  # noqa: E402
+
 from ml101 import autograd_graph as ag  # noqa: E402
 from ml101 import autograd_lessons as lessons  # noqa: E402
 from ml101.expression import parse_program, parse_variables  # noqa: E402
@@ -90,6 +92,8 @@ def main() -> None:
         _, _, core_cpu = median_ms(core, args.reruns)
         verdict = ("wall+CPU" if med < TARGET_MS else "CPU only") if cpu < TARGET_MS \
             else "MISSED"
+        headline(f"rerun /autograd: {label}", med, "ms", f"< {TARGET_MS:.0f} ms median",
+                 med < TARGET_MS)
         print(f"{label[:34]:<34} {len(tr.nodes):>5} {med:>9.1f} ms {p90:>6.1f} ms "
               f"{cpu:>8.1f} ms {core_cpu:>6.1f} ms {cpu / home_cpu:>6.1f}x {verdict:>9}")
     print(f"\n'core CPU' is trace + DOT + gradient check without Streamlit. 'x Home' is the "

@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch
+from report import headline
 from torch.utils.benchmark import Timer
 
 from ml101 import bench, devices, peaks
@@ -68,6 +69,11 @@ def main() -> None:
         peak = peaks.cpu_peak(cpu, threads)
         share = f"{100 * p / peak.gflops:11.0f}%" if peak.gflops else f"{'n/a':>12}"
         print(f"{threads:7d} {p:13.1f} {i:15.1f} {p / i:11.3f} {peak.gflops:13.1f} {share}")
+        headline(f"page vs independent Timer, fp32 matmul n={N}, {threads} thread(s)", p / i,
+                 "ratio", "0.9 to 1.1", abs(p / i - 1) <= 0.1)
+        if peak.gflops:
+            headline(f"page share of CPU peak, {threads} thread(s)", 100 * p / peak.gflops, "%",
+                     ">= 75%", p / peak.gflops >= 0.75)
         print(f"{'':7} rounds page: {', '.join(f'{v:.1f}' for v in page)}; "
               f"independent: {', '.join(f'{v:.1f}' for v in indep)}")
     print(f"\npeak basis: {peaks.cpu_peak(cpu, cpu.cores).basis}")

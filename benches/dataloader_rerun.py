@@ -23,6 +23,7 @@ os.environ.setdefault("ML101_TORCH_THREADS", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from report import headline  # noqa: E402
 from streamlit.runtime.scriptrunner import script_cache, script_runner  # noqa: E402
 from streamlit.testing.v1 import app_test, local_script_runner  # noqa: E402
 
@@ -117,6 +118,8 @@ def main() -> None:
     verdict = "meets" if page_2000 < TARGET_MS else "MISSES"
     home = _home_times(args.repeats)
     print(f"{'script: Home page (baseline)':<48} {statistics.median(home):>10.1f}")
+    headline("rerun /dataloader with 2,000 samples", page_2000, "ms", f"< {TARGET_MS:.0f} ms",
+             page_2000 < TARGET_MS)
     print(f"\n2,000-sample rerun median {page_2000:.1f} ms: {verdict} the {TARGET_MS:.0f} ms "
           f"target ({args.repeats} reruns each, torch threads "
           f"{os.environ['ML101_TORCH_THREADS']}, {os.cpu_count()} CPUs, shared machine).")

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Not "pages/": Streamlit would treat that folder as its old multipage layout.
+PAGES_DIR = "app_pages"
 
 
 @dataclass(frozen=True)
 class PageInfo:
-    script: str  # path relative to the repo root
+    file: str  # the page script's name inside PAGES_DIR
     title: str
     icon: str
     section: str
@@ -24,37 +26,42 @@ class PageInfo:
     url_path: str
 
     @property
+    def script(self) -> str:
+        """Path relative to the repo root, as st.Page and AppTest.switch_page take it."""
+        return f"{PAGES_DIR}/{self.file}"
+
+    @property
     def path(self) -> Path:
         return ROOT / self.script
 
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo(
-        "pages/home.py", "Home", ":material/map:", "Start",
+        "home.py", "Home", ":material/map:", "Start",
         "The lesson map: what each page lets you try, in the order the lesson teaches it.",
         ("Introduction",), "start",
     ),
     PageInfo(
-        "pages/tensor_playground.py", "Tensor playground", ":material/grid_on:", "Tensors",
+        "tensor_playground.py", "Tensor playground", ":material/grid_on:", "Tensors",
         "Create tensors, combine them with broadcasting, reshape and slice them, "
         "and watch NumPy and PyTorch share memory.",
         ("Creating Tensors", "Tensor Operations", "NumPy vs PyTorch: Side by Side"),
         "tensors",
     ),
     PageInfo(
-        "pages/gpu_benchmark.py", "CPU vs GPU benchmark", ":material/speed:", "Tensors",
+        "gpu_benchmark.py", "CPU vs GPU benchmark", ":material/speed:", "Tensors",
         "Time matrix multiplies and other ops the right way: warm-up, synchronisation, "
         "medians, and throughput against the hardware's peak.",
         ("GPU Acceleration",), "benchmark",
     ),
     PageInfo(
-        "pages/autograd_graph.py", "Autograd graph viewer", ":material/account_tree:", "Gradients",
+        "autograd_graph.py", "Autograd graph viewer", ":material/account_tree:", "Gradients",
         "Type an expression and see the graph PyTorch records, with every value and gradient, "
         "then walk the chain rule backwards one node at a time.",
         ("Automatic Differentiation with Autograd", "Gradient Accumulation"), "autograd",
     ),
     PageInfo(
-        "pages/layers_modules.py", "Layers and modules", ":material/layers:", "Networks",
+        "layers_modules.py", "Layers and modules", ":material/layers:", "Networks",
         "Pick a layer, feed it a shape, and see what comes out: parameters, shapes, "
         "and what each layer does to its input.",
         ("Building Neural Networks with nn.Module", "Sequential API",
@@ -62,26 +69,26 @@ PAGES: tuple[PageInfo, ...] = (
         "layers",
     ),
     PageInfo(
-        "pages/numpy_vs_pytorch.py", "NumPy vs PyTorch", ":material/compare_arrows:", "Networks",
+        "numpy_vs_pytorch.py", "NumPy vs PyTorch", ":material/compare_arrows:", "Networks",
         "The from-scratch NumPy network of lesson 4 and its PyTorch twin, trained side by side "
         "to the same numbers.",
         ("Training a Model: Complete Example", "Comparison: NumPy vs PyTorch"), "numpy-vs-torch",
     ),
     PageInfo(
-        "pages/optimizer_race.py", "Optimizer race", ":material/sports_score:", "Training",
+        "optimizer_race.py", "Optimizer race", ":material/sports_score:", "Training",
         "Race real torch.optim optimizers across loss surfaces and see why each one "
         "moves as it does.",
         ("Optimizers: Beyond Vanilla SGD", "Comparing Optimizers"), "optimizers",
     ),
     PageInfo(
-        "pages/dataloader_viewer.py", "DataLoader batch viewer", ":material/view_module:",
+        "dataloader_viewer.py", "DataLoader batch viewer", ":material/view_module:",
         "Training",
         "See how a DataLoader cuts an epoch into batches: shuffling, the short last batch, "
         "collation and random_split.",
         ("Data Loading with DataLoader",), "dataloader",
     ),
     PageInfo(
-        "pages/training_pipeline.py", "Training pipeline", ":material/model_training:", "Training",
+        "training_pipeline.py", "Training pipeline", ":material/model_training:", "Training",
         "Train a real network live, stop early, rewind, and save and load checkpoints.",
         ("Training with DataLoader", "Saving and Loading Models",
          "Putting It All Together: Complete Training Pipeline"),

@@ -47,12 +47,13 @@ def apply_preset(values: Mapping[str, Any]) -> None:
         st.session_state[key] = value
 
 
-def seed_input(key: str, default: int = 0, *, container: Any = st) -> int:
-    """The seed control every page with randomness shows; 0 to 2**31 - 1."""
+def seed_input(key: str, default: int = 0, *, container: Any = st, **kwargs: Any) -> int:
+    """The seed control every page with randomness shows; 0 to 2**31 - 1.
+    Extra keyword arguments (e.g. persist_state) go to st.number_input."""
     return int(
         container.number_input(
             "Seed", min_value=0, max_value=2**31 - 1, value=default, step=1, key=key,
             bind="query-params",
-            help="Same seed, same numbers: here and in the code below.",
+            help="Same seed, same numbers: here and in the code below.", **kwargs,
         )
     )

@@ -104,6 +104,7 @@ def wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
 
 
 def error_boxes(page: Any) -> list[str]:
-    """Texts of every exception and error box on the page."""
-    boxes = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
+    """Texts of every exception box, error box and error dialog on the page."""
+    boxes = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"], '
+                         '[role="dialog"]:has-text("Page not found")')
     return [boxes.nth(i).inner_text() for i in range(boxes.count())]
