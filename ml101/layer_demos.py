@@ -1,0 +1,341 @@
+"""Small live experiments that show what each layer does, not just its shape.
+
+Every number comes from the real module run on a small tensor: activation curves
+with derivatives from autograd, a conv or pooling window sliding over an 8x8 image,
+dropout's mask in train and eval mode, batch norm's running statistics, and an LSTM
+stepped one time step at a time against the whole sequence at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ml101.layers import build, conv_out
+from ml101.runtime import seeded
+
+DEMO_MAX_PARAMS = 2_000_000  # live demos build real (not meta) modules: keep them small
+KERNELS: tuple[str, ...] = ("vertical edges", "horizontal edges", "blur", "sharpen", "random")
+
+
+def activation_curve(layer: str, params: dict[str, Any], lo: float = -5.0, hi: float = 5.0,
+                     n: int = 201) -> pd.DataFrame:
+    """f(x) and f'(x) on a grid; the derivative is autograd's, not a formula."""
+    act = build(layer, params, device="cpu")
+    x = torch.linspace(lo, hi, n, dtype=torch.float64, requires_grad=True)
+    y = act(x)
+    (grad,) = torch.autograd.grad(y.sum(), x)  # element-wise: d(sum)/dx_i = f'(x_i)
+    return pd.DataFrame({"x": x.detach().numpy(), "f(x)": y.detach().numpy(),
+                         "f'(x)": grad.numpy()})
+
+
+def activation_chart(curve: pd.DataFrame, title: str) -> alt.Chart:
+    long = curve.melt("x", var_name="curve", value_name="y")
+    return alt.Chart(long, title=title).mark_line(strokeWidth=3).encode(
+        x=alt.X("x:Q"), y=alt.Y("y:Q", title=None),
+        color=alt.Color("curve:N", scale=alt.Scale(range=["#1f77b4", "#ff7f0e"]),
+                        legend=alt.Legend(orient="top", title=None)),
+        strokeDash=alt.StrokeDash("curve:N", legend=None),
+        tooltip=["x:Q", "curve:N", alt.Tooltip("y:Q", format=".4f")],
+    ).properties(height=300)
+
+
+@dataclass
+class SoftmaxDemo:
+    logits: np.ndarray
+    probs: np.ndarray
+    sums: np.ndarray  # sums along dim: all 1
+
+
+def softmax_demo(dim: int, seed: int, shape: tuple[int, int] = (3, 4)) -> SoftmaxDemo:
+    """Softmax of a small seeded matrix along `dim` (0 or 1, negatives allowed)."""
+    logits = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+    probs = nn.Softmax(dim=dim)(logits)
+    return SoftmaxDemo(logits.numpy(), probs.numpy(), probs.sum(dim=dim).numpy())
+
+
+# --- A window sliding over an image: Conv2d and MaxPool2d -------------------------------
+
+def demo_image(size: int = 8) -> torch.Tensor:
+    """A bright square with a diagonal stroke: edges in both directions to detect."""
+    img = torch.zeros(size, size)
+    img[2:6, 2:6] = 1.0
+    idx = torch.arange(size)
+    img[idx, idx] = 0.5 + img[idx, idx]
+    return img
+
+
+def kernel(name: str, k: int, seed: int = 0) -> torch.Tensor:
+    """A k x k kernel from a short list of classics, or a seeded random one."""
+    if name == "vertical edges":
+        w = torch.zeros(k, k)
+        w[:, : k // 2] = 1.0
+        w[:, k - k // 2:] = -1.0
+        return w
+    if name == "horizontal edges":
+        return kernel("vertical edges", k).T.contiguous()
+    if name == "blur":
+        return torch.full((k, k), 1.0 / (k * k))
+    if name == "sharpen":
+        w = -torch.full((k, k), 1.0 / (k * k))
+        w[k // 2, k // 2] += 2.0
+        return w
+    if name == "random":
+        return torch.randn(k, k, generator=torch.Generator().manual_seed(seed))
+    raise ValueError(f"unknown kernel {name!r}; choose one of {KERNELS}")
+
+
+@dataclass
+class Window:
+    """One position of the sliding window and everything needed to draw it."""
+
+    op: str  # "conv" or "max"
+    padded: np.ndarray  # the input with its padding (NaN where padding is)
+    kernel: np.ndarray | None
+    out: np.ndarray  # the whole feature map, from torch
+    i: int
+    j: int
+    cells: list[tuple[int, int]]  # (row, col) in padded coordinates the window reads
+    terms: list[float]  # the numbers combined at this position
+    manual: float  # sum of products, or max, done by hand
+    n_positions: int
+
+    @property
+    def torch_value(self) -> float:
+        return float(self.out[self.i, self.j])
+
+
+def window_fits(op: str, size: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False
+                ) -> bool:
+    """Whether PyTorch accepts this window on a size x size image (the rules of layers.predict)."""
+    if op == "max" and 2 * p > k:
+        return False
+    fits = op == "max" or size + 2 * p >= d * (k - 1) + 1
+    return fits and conv_out(size, k, s, p, d, ceil_mode) >= 1
+
+
+def slide(op: str, k: int, stride: int, padding: int, dilation: int, position: int,
+          kernel_name: str = "vertical edges", seed: int = 0, ceil_mode: bool = False,
+          size: int = 8) -> Window:
+    """The output map from torch, and position `position` of it recomputed by hand."""
+    img = demo_image(size)
+    x = img[None, None]
+    if op == "conv":
+        w = kernel(kernel_name, k, seed)
+        out = F.conv2d(x, w[None, None], stride=stride, padding=padding, dilation=dilation)[0, 0]
+    else:
+        w = None
+        out = F.max_pool2d(x, k, stride=stride, padding=padding, dilation=dilation,
+                           ceil_mode=ceil_mode)[0, 0]
+    h_out, w_out = out.shape
+    n = h_out * w_out
+    position = min(max(position, 0), n - 1)
+    i, j = divmod(position, w_out)
+    padded = np.full((size + 2 * padding, size + 2 * padding), np.nan)
+    padded[padding:padding + size, padding:padding + size] = img.numpy()
+    cells, terms = [], []
+    for a in range(k):
+        for b in range(k):
+            r, c = i * stride + a * dilation, j * stride + b * dilation
+            if r >= padded.shape[0] or c >= padded.shape[1]:
+                continue  # ceil_mode's last window may hang off the edge
+            cells.append((r, c))
+            v = padded[r, c]
+            if op == "conv":
+                terms.append(float((0.0 if np.isnan(v) else v) * w[a, b]))
+            elif not np.isnan(v):
+                terms.append(float(v))
+    manual = float(sum(terms)) if op == "conv" else float(max(terms))
+    return Window(op, padded, None if w is None else w.numpy(), out.numpy(), i, j, cells,
+                  terms, manual, n)
+
+
+def _grid(values: np.ndarray, name: str) -> pd.DataFrame:
+    rows, cols = np.indices(values.shape)
+    return pd.DataFrame({"row": rows.ravel(), "col": cols.ravel(), name: values.ravel()})
+
+
+def heatmap(values: np.ndarray, title: str, highlight: list[tuple[int, int]] | None = None,
+            scheme: str = "blues", cell: int = 34, fmt: str = ".2f") -> alt.LayerChart:
+    """A matrix as coloured cells with their values; highlighted cells get a red frame."""
+    df = _grid(values, "v")
+    df["label"] = [("pad" if np.isnan(v) else format(v, fmt)) for v in df["v"]]
+    df["hi"] = [(r, c) in set(highlight or []) for r, c in zip(df["row"], df["col"], strict=True)]
+    h, w = values.shape
+    base = alt.Chart(df, title=title).encode(
+        x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
+    rect = base.mark_rect(stroke="#888", strokeWidth=0.5).encode(
+        color=alt.condition("isValid(datum.v)",
+                            alt.Color("v:Q", scale=alt.Scale(scheme=scheme), legend=None),
+                            alt.value("#eeeeee")),
+        tooltip=["row:O", "col:O", alt.Tooltip("v:Q", format=".4f")])
+    frame = base.transform_filter("datum.hi").mark_rect(
+        fill=None, stroke="#d62728", strokeWidth=3)
+    text = base.mark_text(fontSize=10 if cell < 40 else 12).encode(
+        text="label:N",
+        color=alt.condition("abs(datum.v) > 0.6", alt.value("white"), alt.value("black")))
+    return alt.layer(rect, frame, text).properties(width=w * cell, height=h * cell)
+
+
+# --- Dropout --------------------------------------------------------------------------
+
+@dataclass
+class DropoutDemo:
+    p: float
+    train_out: np.ndarray
+    eval_out: np.ndarray
+    kept_fraction: float
+    scale: float  # 1 / (1 - p): what kept elements are multiplied by in training
+
+
+def dropout_demo(p: float, seed: int, shape: tuple[int, int] = (6, 12)) -> DropoutDemo:
+    """Dropout on a tensor of ones, so the mask and the 1/(1-p) scaling are plain to see."""
+    layer = nn.Dropout(p)
+    x = torch.ones(shape)
+    with seeded(seed):
+        layer.train()
+        y_train = layer(x)
+    layer.eval()
+    y_eval = layer(x)
+    kept = float((y_train != 0).float().mean())
+    return DropoutDemo(p, y_train.numpy(), y_eval.numpy(), kept, 1.0 / (1.0 - p))
+
+
+# --- BatchNorm1d ----------------------------------------------------------------------
+
+@dataclass
+class BatchNormDemo:
+    history: pd.DataFrame  # one row per training step and feature
+    recurrence_error: float  # running stats vs the formula, recomputed by hand
+    train_mean: np.ndarray  # per feature, of a fresh batch's output in train mode
+    train_std: np.ndarray
+    eval_mean: np.ndarray  # the same batch in eval mode (uses the running statistics)
+    eval_std: np.ndarray
+    n_features: int
+    data_mean: float
+    data_std: float
+
+
+def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int, seed: int,
+                   batch: int = 16, data_mean: float = 3.0, data_std: float = 2.0,
+                   max_features: int = 4) -> BatchNormDemo:
+    """Feed `steps` batches from N(data_mean, data_std²) in train mode and track the stats."""
+    c = min(num_features, max_features)
+    bn = nn.BatchNorm1d(c, momentum=momentum, affine=affine)
+    gen = torch.Generator().manual_seed(seed)
+    rows = []
+    run_mean, run_var = torch.zeros(c), torch.ones(c)
+    err = 0.0
+    bn.train()
+    for step in range(1, steps + 1):
+        xb = data_mean + data_std * torch.randn(batch, c, generator=gen)
+        with torch.no_grad():
+            bn(xb)
+        b_mean, b_var = xb.mean(0), xb.var(0, unbiased=True)
+        run_mean = (1 - momentum) * run_mean + momentum * b_mean
+        run_var = (1 - momentum) * run_var + momentum * b_var
+        err = max(err, float((run_mean - bn.running_mean).abs().max()),
+                  float((run_var - bn.running_var).abs().max()))
+        for f in range(c):
+            rows.append({"step": step, "feature": f, "batch mean": float(b_mean[f]),
+                         "batch variance": float(b_var[f]),
+                         "running_mean": float(bn.running_mean[f]),
+                         "running_var": float(bn.running_var[f])})
+    test = data_mean + data_std * torch.randn(batch, c, generator=gen)
+    with torch.no_grad():
+        before = (bn.running_mean.clone(), bn.running_var.clone())
+        y_train = bn.train()(test)
+        bn.running_mean.copy_(before[0])  # keep the picture about eval, not one more update
+        bn.running_var.copy_(before[1])
+        y_eval = bn.eval()(test)
+    return BatchNormDemo(pd.DataFrame(rows), err, y_train.mean(0).numpy(),
+                         y_train.std(0, unbiased=False).numpy(), y_eval.mean(0).numpy(),
+                         y_eval.std(0, unbiased=False).numpy(), c, data_mean, data_std)
+
+
+def batchnorm_chart(demo: BatchNormDemo, feature: int = 0) -> alt.Chart:
+    df = demo.history[demo.history["feature"] == feature]
+    long = df.melt("step", ["batch mean", "running_mean", "batch variance", "running_var"],
+                   var_name="statistic", value_name="value")
+    targets = pd.DataFrame({"value": [demo.data_mean, demo.data_std**2],
+                            "label": ["true mean", "true variance"]})
+    lines = alt.Chart(long).mark_line(point=True).encode(
+        x="step:Q", y=alt.Y("value:Q", title=None),
+        color=alt.Color("statistic:N", legend=alt.Legend(orient="top", title=None)),
+        strokeDash=alt.condition(alt.FieldOneOfPredicate("statistic", ["batch mean",
+                                                                        "batch variance"]),
+                                 alt.value([4, 3]), alt.value([1, 0])),
+        tooltip=["step:Q", "statistic:N", alt.Tooltip("value:Q", format=".4f")])
+    rules = alt.Chart(targets).mark_rule(color="gray", strokeDash=[2, 2]).encode(y="value:Q")
+    return alt.layer(lines, rules).properties(height=280, title=f"Feature {feature}")
+
+
+# --- LSTM -----------------------------------------------------------------------------
+
+@dataclass
+class LSTMDemo:
+    steps: pd.DataFrame  # per time step: shapes, and step-by-step vs all-at-once
+    output_shape: tuple[int, ...]
+    h_n_shape: tuple[int, ...]
+    c_n_shape: tuple[int, ...]
+    max_step_diff: float  # one step at a time vs the whole sequence (unidirectional)
+    last_step_vs_h_n: float  # output at the end equals the top layer's final h
+    first_step_vs_h_n_back: float | None  # bidirectional: backward direction ends at t=0
+    trace: pd.DataFrame  # a few hidden units of the top layer over time, sample 0
+
+
+def lstm_param_count(params: dict[str, Any]) -> int:
+    return sum(p.numel() for p in build("LSTM", params).parameters())
+
+
+def lstm_demo(params: dict[str, Any], seq_len: int, batch: int, seed: int,
+              units: int = 4) -> LSTMDemo:
+    """Run the LSTM on a seeded sequence whole, then one step at a time carrying (h, c)."""
+    if lstm_param_count(params) > DEMO_MAX_PARAMS:
+        raise ValueError(f"more than {DEMO_MAX_PARAMS:,} parameters: too big to run live here")
+    with seeded(seed):
+        lstm = build("LSTM", params, device="cpu")
+        x = torch.randn(seq_len, batch, params["input_size"])
+    bf = bool(params.get("batch_first", False))
+    bidir = bool(params.get("bidirectional", False))
+    h = int(params["hidden_size"])
+    xin = x.transpose(0, 1) if bf else x
+    with torch.no_grad():
+        out, (h_n, c_n) = lstm(xin)
+        out_t = out.transpose(0, 1) if bf else out  # (L, N, D*H) from here on
+        rows, diff = [], 0.0
+        state = None
+        for t in range(seq_len):
+            row = {"t": t, "input x[t]": str(tuple(x[t].shape)),
+                   "output[t]": str(tuple(out_t[t].shape))}
+            if not bidir:
+                step_in = xin[:, t:t + 1] if bf else xin[t:t + 1]
+                step_out, state = lstm(step_in, state)
+                step_out = step_out[:, 0] if bf else step_out[0]
+                d = float((step_out - out_t[t]).abs().max())
+                diff = max(diff, d)
+                row["h_t (one step at a time)"] = str(tuple(state[0].shape))
+                row["max |step − whole|"] = d
+            rows.append(row)
+        last = float((out_t[-1, :, :h] - h_n[-2 if bidir else -1]).abs().max())
+        first_back = float((out_t[0, :, h:] - h_n[-1]).abs().max()) if bidir else None
+    k = min(units, h)
+    trace = pd.DataFrame([{"t": t, "unit": f"h[{u}]", "value": float(out_t[t, 0, u])}
+                          for t in range(seq_len) for u in range(k)])
+    return LSTMDemo(pd.DataFrame(rows), tuple(out.shape), tuple(h_n.shape), tuple(c_n.shape),
+                    diff, last, first_back, trace)
+
+
+def lstm_chart(demo: LSTMDemo) -> alt.Chart:
+    return alt.Chart(demo.trace, title="Top layer's hidden state over time (sample 0)").mark_line(
+        point=True).encode(
+        x=alt.X("t:O", title="time step t"), y=alt.Y("value:Q", title=None),
+        color=alt.Color("unit:N", legend=alt.Legend(orient="top", title=None)),
+        tooltip=["t:O", "unit:N", alt.Tooltip("value:Q", format=".4f")]).properties(height=260)

@@ -1,0 +1,384 @@
+"""The lesson's common layers: what goes in, what comes out, and what each one holds.
+
+Shapes and parameters come from real `torch.nn` modules built on the `meta` device,
+so PyTorch's own shape logic answers without allocating a byte; a layer of any size
+can be asked about. Before that, the rules are checked here so that a shape that does
+not fit gets a message in words (which dimension, what was expected), not PyTorch's
+terse one. The conv/pool output formula is the one in PyTorch's documentation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+LAYERS: tuple[str, ...] = (
+    "Linear", "Conv2d", "MaxPool2d", "BatchNorm1d", "Dropout", "LSTM",
+    "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
+)
+ACTIVATIONS: tuple[str, ...] = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax")
+
+MAX_NDIM = 5
+MAX_DIM = 100_000
+MAX_NUMEL = 10**9  # shapes are only ever probed on the meta device
+
+
+class ShapeError(ValueError):
+    """An input shape or setting the layer cannot take; the message says why."""
+
+
+@dataclass(frozen=True)
+class HyperParam:
+    name: str  # the constructor argument
+    short: str  # URL key suffix
+    kind: str  # "int", "float" or "bool"
+    default: Any
+    lo: float = 0
+    hi: float = 0
+    help: str = ""
+
+
+def _i(name: str, short: str, default: int, lo: int, hi: int, help: str = "") -> HyperParam:
+    return HyperParam(name, short, "int", default, lo, hi, help)
+
+
+def _f(name: str, short: str, default: float, lo: float, hi: float, help: str = "") -> HyperParam:
+    return HyperParam(name, short, "float", default, lo, hi, help)
+
+
+def _b(name: str, short: str, default: bool, help: str = "") -> HyperParam:
+    return HyperParam(name, short, "bool", default, help=help)
+
+
+HYPERPARAMS: dict[str, tuple[HyperParam, ...]] = {
+    "Linear": (_i("in_features", "in", 10, 1, 4096), _i("out_features", "out", 5, 1, 4096),
+               _b("bias", "b", True)),
+    "Conv2d": (_i("in_channels", "ci", 3, 1, 512), _i("out_channels", "co", 16, 1, 512),
+               _i("kernel_size", "k", 3, 1, 11), _i("stride", "s", 1, 1, 5),
+               _i("padding", "p", 0, 0, 5), _i("dilation", "d", 1, 1, 3),
+               _b("bias", "b", True)),
+    "MaxPool2d": (_i("kernel_size", "k", 2, 1, 8), _i("stride", "s", 2, 1, 8,
+                                                       "PyTorch's default is the kernel size."),
+                  _i("padding", "p", 0, 0, 4), _i("dilation", "d", 1, 1, 3),
+                  _b("ceil_mode", "cm", False, "Round the output size up instead of down.")),
+    "BatchNorm1d": (_i("num_features", "nf", 5, 1, 4096),
+                    _f("momentum", "m", 0.1, 0.0, 1.0, "Weight of each new batch in the "
+                       "running statistics."),
+                    _b("affine", "af", True, "Learn a scale (weight) and shift (bias).")),
+    "Dropout": (_f("p", "p", 0.5, 0.0, 0.95, "Probability that each element is zeroed."),),
+    "LSTM": (_i("input_size", "in", 10, 1, 1024), _i("hidden_size", "h", 20, 1, 1024),
+             _i("num_layers", "nl", 2, 1, 4), _b("batch_first", "bf", False),
+             _b("bidirectional", "bd", False)),
+    "ReLU": (),
+    "Sigmoid": (),
+    "Tanh": (),
+    "LeakyReLU": (_f("negative_slope", "ns", 0.01, 0.0, 1.0),),
+    "Softmax": (_i("dim", "dim", 1, -5, 4, "The dimension whose entries are made to sum to 1."),),
+}
+
+# What a learner feeds each layer by default: the lesson's own examples.
+DEFAULT_INPUT: dict[str, str] = {
+    "Linear": "8, 10", "Conv2d": "1, 3, 28, 28", "MaxPool2d": "1, 16, 26, 26",
+    "BatchNorm1d": "8, 5", "Dropout": "4, 8", "LSTM": "7, 3, 10", "ReLU": "4, 8",
+    "Sigmoid": "4, 8", "Tanh": "4, 8", "LeakyReLU": "4, 8", "Softmax": "2, 4",
+}
+
+INPUT_HINT: dict[str, str] = {
+    "Linear": "(*, in_features): any leading dimensions, features last",
+    "Conv2d": "(N, C, H, W) or (C, H, W)",
+    "MaxPool2d": "(N, C, H, W) or (C, H, W)",
+    "BatchNorm1d": "(N, C) or (N, C, L)",
+    "Dropout": "any shape",
+    "LSTM": "(L, N, input_size); (N, L, input_size) with batch_first; or unbatched (L, input_size)",
+    "ReLU": "any shape", "Sigmoid": "any shape", "Tanh": "any shape", "LeakyReLU": "any shape",
+    "Softmax": "any shape with at least one dimension",
+}
+
+
+def defaults(layer: str) -> dict[str, Any]:
+    """The constructor arguments a fresh page shows for `layer`."""
+    return {hp.name: hp.default for hp in HYPERPARAMS[layer]}
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """Read '8, 3, 28, 28' (or '(8, 3, 28, 28)', or '8x3x28x28') as a shape, or say why not."""
+    cleaned = text.strip().strip("()[]").replace("x", ",").replace("×", ",")
+    if len(text) > 200:
+        raise ShapeError("That is too long for a shape: use at most 5 numbers, like 8, 3, 28, 28.")
+    parts = [p.strip() for p in cleaned.split(",")]
+    if parts and parts[-1] == "":
+        parts = parts[:-1]  # a trailing comma, as in Python's (8,)
+    if not parts or any(p == "" for p in parts):
+        raise ShapeError("Write the shape as whole numbers separated by commas, like 8, 3, 28, 28.")
+    if len(parts) > MAX_NDIM:
+        raise ShapeError(f"At most {MAX_NDIM} dimensions here; you gave {len(parts)}.")
+    dims: list[int] = []
+    for p in parts:
+        if not p.isascii() or not p.isdigit():
+            raise ShapeError(f"'{p[:20]}' is not a whole number: every dimension must be one, "
+                             "like 8, 3, 28, 28.")
+        value = int(p)
+        if not 1 <= value <= MAX_DIM:
+            raise ShapeError(f"Each dimension must be between 1 and {MAX_DIM:,}; got {value:,}.")
+        dims.append(value)
+    if math.prod(dims) > MAX_NUMEL:
+        raise ShapeError(f"That tensor would hold {math.prod(dims):,} numbers; "
+                         f"the limit here is {MAX_NUMEL:,}.")
+    return tuple(dims)
+
+
+def _clean(layer: str, params: dict[str, Any]) -> dict[str, Any]:
+    if layer not in HYPERPARAMS:
+        raise ShapeError(f"Unknown layer '{layer}'; choose one of {', '.join(LAYERS)}.")
+    out = defaults(layer)
+    for hp in HYPERPARAMS[layer]:
+        value = params.get(hp.name, hp.default)
+        if hp.kind == "bool":
+            value = bool(value)
+        else:
+            value = int(value) if hp.kind == "int" else float(value)
+            if not hp.lo <= value <= hp.hi:
+                raise ShapeError(f"{hp.name} must be between {hp.lo} and {hp.hi}; got {value}.")
+        out[hp.name] = value
+    return out
+
+
+def build(layer: str, params: dict[str, Any], device: str | torch.device = "meta") -> nn.Module:
+    """The real torch module. On `meta` (the default) its parameters take no memory."""
+    p = _clean(layer, params)
+    with torch.device(device):
+        return getattr(nn, layer)(**p)
+
+
+def conv_out(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False) -> int:
+    """PyTorch's output length: floor((size + 2p - d(k-1) - 1) / s) + 1 (ceil for ceil_mode)."""
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1  # the last window must start inside the input or its left padding
+    return out
+
+
+def conv_formula(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False) -> str:
+    """The formula with these numbers filled in, as LaTeX."""
+    rnd = r"\left\lceil" if ceil_mode else r"\left\lfloor"
+    end = r"\right\rceil" if ceil_mode else r"\right\rfloor"
+    num = size + 2 * p - d * (k - 1) - 1
+    return (rf"{rnd}\frac{{{size} + 2\cdot{p} - {d}\cdot({k}-1) - 1}}{{{s}}}{end} + 1"
+            rf" = {rnd}\frac{{{num}}}{{{s}}}{end} + 1 = {conv_out(size, k, s, p, d, ceil_mode)}")
+
+
+@dataclass
+class ParamInfo:
+    name: str
+    shape: tuple[int, ...]
+    numel: int
+    trainable: bool  # False for buffers such as running_mean
+
+
+@dataclass
+class Probe:
+    """What one layer does to one input shape."""
+
+    layer: str
+    params: dict[str, Any]
+    in_shape: tuple[int, ...]
+    outputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    tensors: list[ParamInfo] = field(default_factory=list)
+    formulas: list[str] = field(default_factory=list)  # LaTeX lines explaining the output
+    count_formula: str = ""  # LaTeX: how the parameter count adds up
+    repr: str = ""
+
+    @property
+    def n_params(self) -> int:
+        return sum(t.numel for t in self.tensors if t.trainable)
+
+
+def _need_ndim(shape: tuple[int, ...], allowed: tuple[int, ...], layer: str) -> None:
+    if len(shape) not in allowed:
+        dims = " or ".join(f"{n}-D" for n in allowed)
+        raise ShapeError(f"{layer} takes a {dims} input {INPUT_HINT[layer]}; "
+                         f"you gave a {len(shape)}-D shape {shape}.")
+
+
+def _window_check(layer: str, shape: tuple[int, ...], k: int, s: int, p: int, d: int,
+                  ceil_mode: bool) -> list[str]:
+    lines = []
+    for axis, size in zip(("H", "W"), shape[-2:], strict=True):
+        eff = d * (k - 1) + 1
+        out = conv_out(size, k, s, p, d, ceil_mode)
+        # Conv2d insists the window fits; pooling only that one window starts inside
+        if (size + 2 * p < eff and layer == "Conv2d") or out < 1:
+            raise ShapeError(
+                f"The {layer} window does not fit: its effective size is "
+                f"dilation·(kernel−1)+1 = {d}·({k}−1)+1 = {eff}, but the padded input {axis} is "
+                f"only {size}+2·{p} = {size + 2 * p}. Use a larger input, more padding, "
+                "or a smaller kernel/dilation.")
+        lines.append(rf"{axis}_{{out}} = " + conv_formula(size, k, s, p, d, ceil_mode))
+    return lines
+
+
+def predict(layer: str, params: dict[str, Any], shape: tuple[int, ...]
+            ) -> tuple[dict[str, tuple[int, ...]], list[str]]:
+    """Output shape(s) by the documented rules, plus formula lines; ShapeError if it won't fit."""
+    p = _clean(layer, params)
+    if layer == "Linear":
+        _need_ndim(shape, (1, 2, 3, 4, 5), layer)
+        if shape[-1] != p["in_features"]:
+            raise ShapeError(
+                f"Linear(in_features={p['in_features']}) needs the last dimension to be "
+                f"{p['in_features']}, but your input {shape} ends in {shape[-1]}. Set in_features "
+                f"to {shape[-1]} or change the input.")
+        return {"output": (*shape[:-1], p["out_features"])}, [
+            rf"y = x W^\top + b:\ ({', '.join(map(str, shape))}) \to "
+            rf"({', '.join(map(str, shape[:-1]))}{', ' if shape[:-1] else ''}{p['out_features']})"]
+    if layer in ("Conv2d", "MaxPool2d"):
+        _need_ndim(shape, (3, 4), layer)
+        k, s, pad, d = p["kernel_size"], p["stride"], p["padding"], p["dilation"]
+        ceil_mode = p.get("ceil_mode", False)
+        if layer == "Conv2d" and shape[-3] != p["in_channels"]:
+            raise ShapeError(
+                f"Conv2d(in_channels={p['in_channels']}) needs {p['in_channels']} channels in "
+                f"dimension {len(shape) - 3} (C of {INPUT_HINT[layer]}), but your input {shape} "
+                f"has {shape[-3]}.")
+        if layer == "MaxPool2d" and 2 * pad > k:
+            raise ShapeError(f"MaxPool2d's padding can be at most half the kernel size: "
+                             f"padding={pad} with kernel_size={k} is too much.")
+        lines = _window_check(layer, shape, k, s, pad, d, ceil_mode)
+        h = conv_out(shape[-2], k, s, pad, d, ceil_mode)
+        w = conv_out(shape[-1], k, s, pad, d, ceil_mode)
+        c = p["out_channels"] if layer == "Conv2d" else shape[-3]
+        return {"output": (*shape[:-3], c, h, w)}, lines
+    if layer == "BatchNorm1d":
+        _need_ndim(shape, (2, 3), layer)
+        if shape[1] != p["num_features"]:
+            raise ShapeError(
+                f"BatchNorm1d(num_features={p['num_features']}) needs dimension 1 (C) to be "
+                f"{p['num_features']}, but your input {shape} has {shape[1]} there.")
+        per_channel = shape[0] * (shape[2] if len(shape) == 3 else 1)
+        if per_channel < 2:
+            raise ShapeError(
+                "In training mode BatchNorm1d needs more than one value per channel to compute "
+                f"a batch variance; {shape} gives each channel {per_channel}. Use a batch of "
+                "2 or more.")
+        return {"output": shape}, [rf"\text{{same shape; each of the {shape[1]} channels "
+                                   rf"normalised over {per_channel} values}}"]
+    if layer == "LSTM":
+        _need_ndim(shape, (2, 3), layer)
+        if shape[-1] != p["input_size"]:
+            raise ShapeError(
+                f"LSTM(input_size={p['input_size']}) needs the last dimension to be "
+                f"{p['input_size']}, but your input {shape} ends in {shape[-1]}.")
+        n_dir = 2 if p["bidirectional"] else 1
+        h = p["hidden_size"]
+        states = n_dir * p["num_layers"]
+        if len(shape) == 2:
+            seq = shape[0]
+            out = {"output": (seq, n_dir * h), "h_n": (states, h), "c_n": (states, h)}
+        else:
+            seq, batch = (shape[1], shape[0]) if p["batch_first"] else (shape[0], shape[1])
+            out_shape = (batch, seq, n_dir * h) if p["batch_first"] else (seq, batch, n_dir * h)
+            out = {"output": out_shape, "h_n": (states, batch, h), "c_n": (states, batch, h)}
+        return out, [
+            rf"\text{{output: the last layer's hidden state at each of the {seq} steps}}"
+            rf"\ ({n_dir}\cdot{h} = {n_dir * h}\text{{ features}})",
+            rf"\text{{h\_n, c\_n: the final state of each layer and direction}}"
+            rf"\ ({n_dir}\cdot{p['num_layers']} = {states})"]
+    if layer == "Softmax":
+        if not shape:
+            raise ShapeError("Softmax needs at least one dimension.")
+        if not -len(shape) <= p["dim"] < len(shape):
+            raise ShapeError(f"dim={p['dim']} does not exist in a {len(shape)}-D input; "
+                             f"use a dim from {-len(shape)} to {len(shape) - 1}.")
+        return {"output": shape}, [rf"\text{{same shape; entries along dim {p['dim']} "
+                                   rf"(size {shape[p['dim']]}) sum to 1}}"]
+    return {"output": shape}, [r"\text{same shape: applied to every element on its own}"]
+
+
+def count_formula(layer: str, params: dict[str, Any]) -> tuple[int, str]:
+    """The parameter count by hand, with its LaTeX derivation; tests hold it to PyTorch's."""
+    p = _clean(layer, params)
+    if layer == "Linear":
+        i, o, b = p["in_features"], p["out_features"], p["bias"]
+        n = i * o + (o if b else 0)
+        return n, rf"{i}\cdot{o}" + (rf" + {o}" if b else "") + f" = {n:,}"
+    if layer == "Conv2d":
+        ci, co, k, b = p["in_channels"], p["out_channels"], p["kernel_size"], p["bias"]
+        n = co * ci * k * k + (co if b else 0)
+        return n, rf"{co}\cdot{ci}\cdot{k}\cdot{k}" + (rf" + {co}" if b else "") + f" = {n:,}"
+    if layer == "BatchNorm1d":
+        c = p["num_features"]
+        if not p["affine"]:
+            return 0, r"0\ \text{(affine=False: nothing to learn)}"
+        return 2 * c, rf"2\cdot{c} = {2 * c:,}\ \text{{(a scale and a shift per channel)}}"
+    if layer == "LSTM":
+        i, h, n_layers = p["input_size"], p["hidden_size"], p["num_layers"]
+        n_dir = 2 if p["bidirectional"] else 1
+        total, terms = 0, []
+        for lay in range(n_layers):
+            inp = i if lay == 0 else n_dir * h
+            per = 4 * h * inp + 4 * h * h + 2 * 4 * h
+            total += n_dir * per
+            terms.append((rf"{n_dir}\cdot" if n_dir > 1 else "")
+                         + rf"(4\cdot{h}\cdot{inp} + 4\cdot{h}\cdot{h} + 2\cdot4\cdot{h})")
+        return total, " + ".join(terms) + f" = {total:,}"
+    return 0, r"0\ \text{(no parameters)}"
+
+
+def probe(layer: str, params: dict[str, Any], shape: tuple[int, ...]) -> Probe:
+    """Check the rules, then ask a real (meta-device) module; ShapeError if it won't fit."""
+    predicted, formulas = predict(layer, params, shape)
+    module = build(layer, params)
+    x = torch.empty(shape, device="meta")
+    try:
+        with torch.no_grad():
+            y = module(x)
+    except (RuntimeError, ValueError, IndexError) as exc:  # a rule this module does not know
+        raise ShapeError(f"PyTorch refused this input: {str(exc).splitlines()[0]}") from exc
+    if layer == "LSTM":
+        out, (h_n, c_n) = y
+        outputs = {"output": tuple(out.shape), "h_n": tuple(h_n.shape), "c_n": tuple(c_n.shape)}
+    else:
+        outputs = {"output": tuple(y.shape)}
+    if outputs != predicted:  # would mean the rules above are wrong: trust PyTorch, loudly
+        raise AssertionError(f"rule predicted {predicted}, PyTorch gave {outputs}")
+    tensors = [ParamInfo(n, tuple(t.shape), t.numel(), True) for n, t in module.named_parameters()]
+    tensors += [ParamInfo(n, tuple(t.shape), t.numel(), False) for n, t in module.named_buffers()]
+    _, cf = count_formula(layer, params)
+    return Probe(layer, _clean(layer, params), shape, outputs, tensors, formulas, cf, repr(module))
+
+
+def code_for(layer: str, params: dict[str, Any], shape: tuple[int, ...], seed: int) -> str:
+    """A script that builds this layer for real and prints the shapes and counts shown."""
+    p = _clean(layer, params)
+    args = ", ".join(f"{k}={v!r}" for k, v in p.items())
+    lines = [
+        "import torch",
+        "from torch import nn",
+        "",
+        f"torch.manual_seed({seed})",
+        f"layer = nn.{layer}({args})",
+        f"x = torch.randn{shape}" if len(shape) > 1 else f"x = torch.randn({shape[0]})",
+        "y = layer(x)",
+        "print(layer)",
+        'print("input ", tuple(x.shape))',
+    ]
+    if layer == "LSTM":
+        lines += ["output, (h_n, c_n) = y",
+                  'print("output", tuple(output.shape))',
+                  'print("h_n   ", tuple(h_n.shape))',
+                  'print("c_n   ", tuple(c_n.shape))']
+    else:
+        lines.append('print("output", tuple(y.shape))')
+    lines += [
+        "for name, t in layer.named_parameters():",
+        '    print("param ", name, tuple(t.shape), t.numel())',
+        "for name, t in layer.named_buffers():",
+        '    print("buffer", name, tuple(t.shape), t.numel())',
+        'print("total trainable parameters:", sum(t.numel() for t in layer.parameters()))',
+    ]
+    return "\n".join(lines) + "\n"

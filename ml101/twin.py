@@ -1,0 +1,322 @@
+"""The NumPy network of lesson 4 and its PyTorch twin, trained side by side.
+
+Both start from the same weights (PyTorch initialises them under the seed; NumPy gets
+copies), see the same data (NumPy transposed: samples along axis 1), use the same loss
+(binary cross-entropy on a sigmoid output) and plain full-batch gradient descent. In
+float64 their losses agree to rounding error at every step, and every gradient the
+NumPy code works out by hand matches autograd's.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from ml101 import datasets, numpy_net
+from ml101.numpy_net import DenseLayer, NeuralNetwork
+from ml101.runtime import seeded
+from ml101.simplenet import count_params
+
+HIDDEN: tuple[str, ...] = ("relu", "tanh", "sigmoid")
+TORCH_ACT = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+DATASETS: tuple[str, ...] = ("xor", "xor_noisy", "moons", "circles", "spiral")
+DTYPES = {"float64": (torch.float64, np.float64), "float32": (torch.float32, np.float32)}
+MAX_EPOCHS = 5000
+MAX_SAMPLES = 1000
+MAX_WORK = 4e9  # epochs x samples x weights: a few seconds at most
+
+
+class TwinError(ValueError):
+    """Settings the twins cannot train with; the message says what is allowed."""
+
+
+def load_data(name: str, n_samples: int, noise: float, seed: int, dtype: str = "float64"
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """X [N, 2] and y [N, 1] from the shared datasets module, in the chosen dtype."""
+    if name not in DATASETS:
+        raise TwinError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    spec = datasets.DATASETS[name]
+    n = spec.default_size if name == "xor" else min(max(n_samples, spec.min_size), MAX_SAMPLES)
+    ds = datasets.make_dataset(name, n, noise if spec.has_noise else 0.0, seed)
+    t = DTYPES[dtype][0]
+    return ds.X.to(t), ds.y.to(t)
+
+
+def torch_twin(sizes: tuple[int, ...], hidden: str, dtype: str = "float64") -> nn.Sequential:
+    """Linear, act, ..., Linear, Sigmoid; initialised by PyTorch's own rules (seed first)."""
+    mods: list[nn.Module] = []
+    for i in range(len(sizes) - 1):
+        mods.append(nn.Linear(sizes[i], sizes[i + 1], dtype=DTYPES[dtype][0]))
+        mods.append(getattr(nn, TORCH_ACT[hidden])() if i < len(sizes) - 2 else nn.Sigmoid())
+    return nn.Sequential(*mods)
+
+
+def numpy_copy(model: nn.Sequential, hidden: str) -> NeuralNetwork:
+    """The NumPy network holding copies of the model's weights (same W shape: (out, in))."""
+    net = NeuralNetwork(loss="binary_crossentropy")
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    for i, lin in enumerate(linears):
+        layer = DenseLayer(lin.in_features, lin.out_features,
+                           activation="sigmoid" if i == len(linears) - 1 else hidden)
+        layer.W = lin.weight.detach().numpy().copy()
+        layer.b = lin.bias.detach().numpy().reshape(-1, 1).copy()
+        net.add(layer)
+    return net
+
+
+def check(sizes: tuple[int, ...], n_samples: int, epochs: int) -> None:
+    """Refuse, before any work, shapes and sizes the page cannot train in a few seconds."""
+    if sizes[0] != 2:
+        raise TwinError(f"The data has 2 features, so the first width must be 2 (got {sizes[0]}).")
+    if sizes[-1] != 1:
+        raise TwinError("Binary classification has one output: the last width must be 1 "
+                        f"(got {sizes[-1]}).")
+    if not 1 <= epochs <= MAX_EPOCHS:
+        raise TwinError(f"Epochs must be between 1 and {MAX_EPOCHS}; got {epochs}.")
+    weights = count_params(sizes)
+    if epochs * n_samples * weights > MAX_WORK:
+        raise TwinError(f"{epochs:,} epochs x {n_samples:,} samples x {weights:,} weights is "
+                        "too much to run live here; make one of them smaller.")
+
+
+@dataclass
+class Race:
+    """The two trainings, step by step."""
+
+    losses_np: np.ndarray
+    losses_torch: np.ndarray
+    seconds_np: float
+    seconds_torch: float
+    max_param_diff: float  # after training, over every weight and bias
+    pred_np: np.ndarray  # final predictions, [N]
+    pred_torch: np.ndarray
+    accuracy: float
+    model: nn.Sequential
+    net: NeuralNetwork
+
+    @property
+    def loss_diff(self) -> np.ndarray:
+        return np.abs(self.losses_np - self.losses_torch)
+
+    @property
+    def max_loss_diff(self) -> float:
+        return float(self.loss_diff.max())
+
+
+def initial_model(sizes: tuple[int, ...], hidden: str, seed: int, dtype: str = "float64"
+                  ) -> nn.Sequential:
+    """The PyTorch twin as `torch.manual_seed(seed)` then `torch_twin(...)` builds it."""
+    with seeded(seed):
+        return torch_twin(sizes, hidden, dtype)
+
+
+def race(sizes: tuple[int, ...], hidden: str, X: torch.Tensor, y: torch.Tensor, epochs: int,
+         lr: float, seed: int, dtype: str = "float64",
+         progress: Callable[[float], None] | None = None, chunk: int = 250) -> Race:
+    """Same start, same data, same steps: train both, timing each in this one call.
+
+    Training runs in chunks of `chunk` epochs (NumPy's chunk, then PyTorch's), calling
+    `progress(fraction)` in between; only the training itself is timed. Chunking changes
+    nothing numerically: plain SGD carries no state between steps."""
+    check(sizes, len(X), epochs)
+    model = initial_model(sizes, hidden, seed, dtype)
+    net = numpy_copy(model, hidden)
+    Xn, Yn = X.numpy().T.copy(), y.numpy().T.copy()  # the layout flip: samples on axis 1
+    criterion = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses_np: list[float] = []
+    losses_t: list[float] = []
+    t_np = t_torch = 0.0
+    done = 0
+    while done < epochs:
+        n = min(chunk, epochs - done)
+        t0 = time.perf_counter()
+        losses_np += net.fit(Xn, Yn, n, lr)
+        t1 = time.perf_counter()
+        for _ in range(n):
+            loss = criterion(model(X), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses_t.append(loss.item())
+        t2 = time.perf_counter()
+        t_np, t_torch, done = t_np + (t1 - t0), t_torch + (t2 - t1), done + n
+        if progress is not None:
+            progress(done / epochs)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    diff = max(max(float(np.abs(lay.W - lin.weight.detach().numpy()).max()),
+                   float(np.abs(lay.b.ravel() - lin.bias.detach().numpy()).max()))
+               for lay, lin in zip(net.layers, linears, strict=True))
+    with torch.no_grad():
+        pred_t = model(X).numpy().ravel()
+    pred_n = net.predict(Xn).ravel()
+    acc = float(((pred_t > 0.5) == (y.numpy().ravel() > 0.5)).mean())
+    return Race(np.array(losses_np), np.array(losses_t), t_np, t_torch, diff, pred_n, pred_t,
+                acc, model, net)
+
+
+@dataclass
+class GradRow:
+    layer: int
+    param: str  # "W" / "b" on the NumPy side
+    torch_name: str  # e.g. "0.weight"
+    shape: tuple[int, ...]
+    max_abs_grad: float
+    max_abs_diff: float
+
+
+def gradient_check(model: nn.Sequential, hidden: str, X: torch.Tensor, y: torch.Tensor
+                   ) -> list[GradRow]:
+    """Every layer's dW and db by hand (NumPy) against autograd's, at the model's weights."""
+    net = numpy_copy(model, hidden)
+    Xn, Yn = X.numpy().T, y.numpy().T
+    net.backward(net.forward(Xn), Yn)
+    model.zero_grad()
+    nn.BCELoss()(model(X), y).backward()
+    rows = []
+    idx = [i for i, m in enumerate(model) if isinstance(m, nn.Linear)]
+    for k, (lay, i) in enumerate(zip(net.layers, idx, strict=True)):
+        lin = model[i]
+        for name, mine, theirs in (("W", lay.dW, lin.weight.grad.numpy()),
+                                   ("b", lay.db.ravel(), lin.bias.grad.numpy())):
+            rows.append(GradRow(k + 1, name, f"{i}.{'weight' if name == 'W' else 'bias'}",
+                                tuple(theirs.shape), float(np.abs(theirs).max()),
+                                float(np.abs(mine - theirs).max())))
+    model.zero_grad()
+    return rows
+
+
+def loss_chart(r: Race) -> alt.LayerChart:
+    """Both loss curves (they overlap) above the per-step difference on a log scale."""
+    n = len(r.losses_np)
+    stride = max(1, n // 400)  # a few hundred points draw the same picture
+    steps = np.arange(0, n, stride)
+    df = pd.DataFrame({"step": np.concatenate([steps, steps]),
+                       "loss": np.concatenate([r.losses_np[steps], r.losses_torch[steps]]),
+                       "network": ["NumPy (by hand)"] * len(steps) + ["PyTorch"] * len(steps)})
+    curves = alt.Chart(df, title="Training loss").mark_line().encode(
+        x=alt.X("step:Q", title="step"), y=alt.Y("loss:Q", title="BCE loss"),
+        color=alt.Color("network:N", legend=alt.Legend(orient="top", title=None)),
+        strokeDash=alt.StrokeDash("network:N", legend=None),
+        strokeWidth=alt.StrokeWidth("network:N", scale=alt.Scale(range=[5, 2]), legend=None),
+        tooltip=["step:Q", "network:N", alt.Tooltip("loss:Q", format=".10f")],
+    ).properties(height=260)
+    diff = pd.DataFrame({"step": steps, "|difference|": np.maximum(r.loss_diff[steps], 1e-18)})
+    below = alt.Chart(diff, title="|NumPy loss − PyTorch loss| per step (exact zeros drawn "
+                                  "at 1e-18)").mark_line(color="#d62728").encode(
+        x="step:Q", y=alt.Y("|difference|:Q", scale=alt.Scale(type="log")),
+        tooltip=["step:Q", alt.Tooltip("|difference|:Q", format=".3e")],
+    ).properties(height=160)
+    return alt.vconcat(curves, below).resolve_scale(x="shared")
+
+
+def boundary_grid(r: Race, X: torch.Tensor, res: int = 50) -> pd.DataFrame:
+    """Both networks' P(class 1) on a grid over the data, for decision-boundary maps."""
+    lo, hi = X.min(0).values.numpy() - 0.3, X.max(0).values.numpy() + 0.3
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res))
+    pts = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(X.numpy().dtype)
+    with torch.no_grad():
+        p_t = r.model(torch.from_numpy(pts)).numpy().ravel()
+    p_n = r.net.predict(pts.T).ravel()
+    return pd.DataFrame({"x1": pts[:, 0], "x2": pts[:, 1], "NumPy": p_n, "PyTorch": p_t})
+
+
+def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: str
+                   ) -> alt.LayerChart:
+    cells = alt.Chart(grid, title=which).mark_rect(opacity=0.8).encode(
+        x=alt.X("x1:Q", bin=alt.Bin(maxbins=50), title="x₁"),
+        y=alt.Y("x2:Q", bin=alt.Bin(maxbins=50), title="x₂"),
+        color=alt.Color(f"{which}:Q", scale=alt.Scale(scheme="redblue", domain=[0, 1],
+                                                       reverse=True),
+                        title="P(class 1)"))
+    pts = pd.DataFrame({"x1": X[:, 0].numpy(), "x2": X[:, 1].numpy(),
+                        "class": y[:, 0].numpy().astype(int).astype(str)})
+    dots = alt.Chart(pts).mark_point(filled=True, size=60, stroke="black", strokeWidth=0.6
+                                     ).encode(
+        x="x1:Q", y="x2:Q",
+        color=alt.Color("class:N", scale=alt.Scale(domain=["0", "1"],
+                                                    range=["#b2182b", "#2166ac"]), legend=None))
+    return alt.layer(cells, dots).properties(height=300, width=300)
+
+
+@functools.cache
+def numpy_source() -> str:
+    """The NumPy network exactly as it runs on this page."""
+    src = inspect.getsource(numpy_net)
+    return src[src.index("import numpy"):]
+
+
+TORCH_SOURCE = '''import torch
+from torch import nn
+
+
+def torch_twin(sizes, hidden):  # hidden: "ReLU", "Tanh" or "Sigmoid"
+    mods = []
+    for i in range(len(sizes) - 1):
+        mods.append(nn.Linear(sizes[i], sizes[i + 1], dtype=torch.float64))
+        mods.append(getattr(nn, hidden)() if i < len(sizes) - 2 else nn.Sigmoid())
+    return nn.Sequential(*mods)
+
+
+def train_torch(model, X, y, epochs, lr):  # X: (samples, features)
+    criterion = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(epochs):
+        loss = criterion(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()  # autograd: no backward pass to write
+        optimizer.step()  # p -= lr * p.grad
+        losses.append(loss.item())
+    return losses
+'''
+
+
+def code_for(name: str, n_samples: int, noise: float, sizes: tuple[int, ...], hidden: str,
+             epochs: int, lr: float, seed: int, dtype: str = "float64") -> str:
+    """One script: the data, both networks from the same weights, both trained, compared."""
+    spec = datasets.DATASETS[name]
+    n = spec.default_size if name == "xor" else min(max(n_samples, spec.min_size), MAX_SAMPLES)
+    call = datasets.generator_call(name, n, noise if spec.has_noise else 0.0, spec.n_classes,
+                                   f"torch.Generator().manual_seed({seed})")
+    tsrc = TORCH_SOURCE.replace("torch.float64", f"torch.{dtype}")
+    return "\n".join([
+        "import math",
+        "",
+        numpy_source(),
+        "",
+        tsrc,
+        "",
+        datasets.generator_source(name),
+        "",
+        f"X, y = {call}",
+        f"X, y = X.to(torch.{dtype}), y.to(torch.{dtype})",
+        "",
+        f"torch.manual_seed({seed})",
+        f"model = torch_twin({sizes!r}, {TORCH_ACT[hidden]!r})",
+        "net = NeuralNetwork(loss='binary_crossentropy')",
+        "linears = [m for m in model if isinstance(m, nn.Linear)]",
+        "for i, lin in enumerate(linears):",
+        f"    act = 'sigmoid' if i == len(linears) - 1 else {hidden!r}",
+        "    layer = DenseLayer(lin.in_features, lin.out_features, activation=act)",
+        "    layer.W = lin.weight.detach().numpy().copy()  # same shape: (out, in)",
+        "    layer.b = lin.bias.detach().numpy().reshape(-1, 1).copy()",
+        "    net.add(layer)",
+        "",
+        "# the layout flip: NumPy wants samples along axis 1",
+        f"losses_np = net.fit(X.numpy().T.copy(), y.numpy().T.copy(), {epochs}, {lr!r})",
+        f"losses_torch = train_torch(model, X, y, {epochs}, {lr!r})",
+        "diff = max(abs(a - b) for a, b in zip(losses_np, losses_torch))",
+        'print("first loss:", losses_np[0], losses_torch[0])',
+        'print("final loss:", losses_np[-1], losses_torch[-1])',
+        'print("largest per-step loss difference:", diff)',
+    ]) + "\n"

@@ -1,0 +1,60 @@
+"""The twins agree step by step in float64; the generated script reproduces the page."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+
+from ml101 import twin
+
+
+def test_xor_twins_agree_below_1e_6() -> None:
+    X, y = twin.load_data("xor", 4, 0.0, 0)
+    r = twin.race((2, 4, 1), "relu", X, y, 300, 0.5, seed=0)
+    assert len(r.losses_np) == len(r.losses_torch) == 300
+    assert r.losses_np[0] == pytest.approx(r.losses_torch[0], abs=1e-15)
+    assert r.max_loss_diff < 1e-6
+    assert r.max_param_diff < 1e-6
+    assert r.seconds_np > 0 and r.seconds_torch > 0
+
+
+def test_chunking_changes_nothing() -> None:
+    X, y = twin.load_data("moons", 40, 0.1, 2)
+    a = twin.race((2, 5, 1), "tanh", X, y, 60, 0.3, seed=2, chunk=7)
+    b = twin.race((2, 5, 1), "tanh", X, y, 60, 0.3, seed=2, chunk=1000)
+    assert (a.losses_np == b.losses_np).all() and (a.losses_torch == b.losses_torch).all()
+
+
+def test_gradient_check_rows_cover_every_parameter() -> None:
+    X, y = twin.load_data("circles", 50, 0.05, 0)
+    model = twin.initial_model((2, 6, 3, 1), "sigmoid", 0)
+    rows = twin.gradient_check(model, "sigmoid", X, y)
+    assert [r.torch_name for r in rows] == ["0.weight", "0.bias", "2.weight", "2.bias",
+                                            "4.weight", "4.bias"]
+    assert max(r.max_abs_diff for r in rows) < 1e-12
+    assert all(r.max_abs_grad > 0 for r in rows)
+
+
+@pytest.mark.parametrize(("sizes", "epochs", "words"), [((3, 4, 1), 10, "first width"),
+                                                        ((2, 4, 2), 10, "last width"),
+                                                        ((2, 4, 1), 0, "Epochs")])
+def test_check_refuses(sizes: tuple, epochs: int, words: str) -> None:
+    with pytest.raises(twin.TwinError, match=words):
+        twin.check(sizes, 10, epochs)
+
+
+def test_generated_code_prints_the_page_numbers() -> None:
+    X, y = twin.load_data("moons", 60, 0.1, 3)
+    r = twin.race((2, 6, 1), "relu", X, y, 50, 0.4, seed=3)
+    code = twin.code_for("moons", 60, 0.1, (2, 6, 1), "relu", 50, 0.4, 3)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(code, {"__name__": "generated"})
+    lines = {ln.split(":")[0]: ln.split(":")[1].split() for ln in buf.getvalue().splitlines()}
+    first, final = [float(v) for v in lines["first loss"]], [float(v) for v in lines["final loss"]]
+    # the same numbers up to float64 rounding noise (BLAS may take another path per run)
+    assert first == pytest.approx([r.losses_np[0], r.losses_torch[0]], abs=1e-12)
+    assert final == pytest.approx([r.losses_np[-1], r.losses_torch[-1]], abs=1e-12)
+    assert float(lines["largest per-step loss difference"][0]) < 1e-12
