@@ -21,7 +21,7 @@ import copy
 import math
 import time
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import torch
@@ -467,3 +467,79 @@ def _explain_error(exc: RuntimeError) -> str:
                 "the raw scores and use nn.BCEWithLogitsLoss, which applies the sigmoid inside "
                 "the loss in a numerically safe way.")
     return f"PyTorch stopped the step: {text}"
+
+
+COMPARE: dict[str, str] = {
+    "off": "off",
+    "act": "Tanh vs LeakyReLU (practice 1)",
+    "reg": "without vs with dropout 0.3 + batch norm (practice 3)",
+}
+
+
+def compare_configs(cfg: RunConfig, mode: str) -> list[tuple[str, RunConfig]]:
+    """The runs to train side by side: one for 'off', two otherwise (same data, same seed)."""
+    if mode == "act":
+        return [("Tanh", replace(cfg, activation="Tanh")),
+                ("LeakyReLU", replace(cfg, activation="LeakyReLU"))]
+    if mode == "reg":
+        return [("plain", replace(cfg, dropout=0.0, batch_norm=False)),
+                ("dropout 0.3 + batch norm", replace(cfg, dropout=0.3, batch_norm=True))]
+    return [("", cfg)]
+
+
+@dataclass(frozen=True)
+class Preset:
+    label: str
+    cfg: RunConfig
+    compare: str = "off"
+    speed: int = 5
+    note: str = ""
+
+
+_XOR = RunConfig(dataset="xor", n_samples=4, noise=0.0, val_fraction=0.0, batch_size=4,
+                 hidden=(4,), loss="sigmoid_bce", optimizer="sgd", lr=0.5, epochs=2000,
+                 patience=0)
+_PIPELINE = RunConfig(dataset="sum10", n_samples=1000, noise=0.0, val_fraction=0.2,
+                      batch_size=32, hidden=(64, 32), dropout=0.2, loss="sigmoid_bce",
+                      optimizer="adam", lr=1e-3, epochs=100, patience=10)
+PRESETS: dict[str, Preset] = {
+    "overfit": Preset("Overfit, then stop early", RunConfig(), speed=2,
+                      note="80 noisy points, a 128-128 network: it memorises the noise, "
+                           "validation loss turns up, early stopping steps in."),
+    "xor": Preset("Lesson: XOR", _XOR, speed=100,
+                  note="The lesson's 2-4-1 network, SGD lr 0.5, 2000 full-batch epochs, "
+                       "checked on the same four points it trains on."),
+    "spiral": Preset("Lesson: spiral", RunConfig(
+        dataset="spiral", n_samples=400, noise=0.0, val_fraction=0.0, batch_size=32,
+        hidden=(64, 32), loss="sigmoid_bce", optimizer="adam", lr=0.01, epochs=50, patience=0),
+        speed=5, note="The lesson's DataLoader run: 400 spiral points, 64-32, Adam 0.01, "
+                      "batches of 32, 50 epochs (no validation split, as in the lesson)."),
+    "pipeline": Preset("Lesson: complete pipeline", _PIPELINE, speed=5,
+                       note="The lesson's pipeline: sum of 10 features, 80/20 split, 64-32 with "
+                            "dropout 0.2, Adam 1e-3, patience 10. Its data is almost linear, "
+                            "so early stopping rarely fires within 100 epochs."),
+    "p1": Preset("Practice 1: Tanh vs LeakyReLU", replace(_XOR, epochs=1000), compare="act",
+                 speed=50, note="The XOR network twice, same seed, only the activation differs."),
+    "p2": Preset("Practice 2: 3-class spiral", RunConfig(
+        dataset="spiral_k", n_samples=600, noise=0.03, n_classes=3, val_fraction=0.3,
+        batch_size=32, hidden=(64, 64), loss="cross_entropy", lr=0.01, epochs=200,
+        patience=25), speed=5, note="Three arms, three outputs, CrossEntropyLoss."),
+    "p3": Preset("Practice 3: with vs without regularisation", RunConfig(epochs=150),
+                 compare="reg", speed=2,
+                 note="The overfitting run twice: plain, and with dropout 0.3 + batch norm."),
+    "p4": Preset("Practice 4: focal loss", RunConfig(
+        dataset="blobs", n_samples=400, noise=0.9, n_classes=3, val_fraction=0.3,
+        batch_size=32, hidden=(32, 32), loss="focal", lr=0.01, epochs=150, patience=20),
+        speed=5, note="Overlapping blobs trained with a focal loss written as an nn.Module."),
+}
+BREAK_PRESETS: dict[str, Preset] = {
+    "nan": Preset("Learning rate 10: the loss blows up", RunConfig(optimizer="sgd", lr=10.0,
+                                                                   patience=0), speed=1),
+    "no_zero_grad": Preset("Forget zero_grad()", RunConfig(optimizer="sgd", lr=0.05,
+                                                           bug="no_zero_grad", patience=0,
+                                                           epochs=60), speed=2),
+    "no_eval": Preset("Forget model.eval()", replace(_PIPELINE, dropout=0.5, bug="no_eval",
+                                                     epochs=40, patience=0), speed=2),
+    "logits_to_bce": Preset("Logits into BCELoss", RunConfig(loss="bce_logits",
+                                                             bug="logits_to_bce"), speed=1),
+}
