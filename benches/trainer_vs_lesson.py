@@ -26,8 +26,8 @@ from ml101.models import build_model
 from ml101.trainer import PRESETS, RunConfig, Trainer
 from ml101.training_charts import boundary_chart, curves_chart
 
-EPOCHS = 20
-REPEATS = 5
+EPOCHS = 10
+REPEATS = 3
 CFG = RunConfig(dataset="sum10", n_samples=1000, noise=0.0, val_fraction=0.2, batch_size=32,
                 hidden=(64, 32), dropout=0.2, loss="sigmoid_bce", optimizer="adam", lr=1e-3,
                 epochs=EPOCHS, patience=0)

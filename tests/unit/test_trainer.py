@@ -95,7 +95,7 @@ def test_forgetting_zero_grad_lets_gradients_pile_up() -> None:
     bad.run(10)
     good.run(10)
     assert bad.history[-1].grad_norm > 5 * good.history[-1].grad_norm
-    assert bad.history[-1].grad_norm > 5 * bad.fresh_grad_norm()
+    assert bad.history[-1].grad_norm > 3 * bad.fresh_grad_norm()
 
 
 def test_forgetting_eval_measures_a_different_validation_loss() -> None:
