@@ -23,7 +23,7 @@ from report import headline
 from ml101 import runtime
 from ml101.datasets import make_dataset
 from ml101.models import build_model
-from ml101.trainer import PRESETS, RunConfig, Trainer
+from ml101.trainer import LIVE_CHUNK_S, PRESETS, RunConfig, Trainer
 from ml101.training_charts import boundary_chart, curves_chart
 
 EPOCHS = 10
@@ -89,9 +89,9 @@ def chart_cost() -> tuple[float, float]:
     cfg = PRESETS["overfit"].cfg
     t = Trainer(RunConfig(**{**cfg.to_dict(), "hidden": cfg.hidden, "patience": 0}))
     train_s, chart_s = [], []
-    for _ in range(8):
+    for _ in range(5):
         a = time.perf_counter()
-        t.run(PRESETS["overfit"].speed, time_budget_s=0.25)
+        t.run(100, time_budget_s=LIVE_CHUNK_S)
         b = time.perf_counter()
         curves_chart(t).to_dict()
         boundary_chart(t).to_dict()

@@ -44,6 +44,9 @@ BUGS: dict[str, str] = {
 }
 MAX_EPOCHS = 5000
 SNAPSHOT_BYTES = 8 * 2**20  # per run; past this, every other snapshot is dropped
+# Seconds of training per live tick: long enough that redrawing the charts stays a small
+# share of each tick, short enough that the page feels live.
+LIVE_CHUNK_S = 0.5
 
 
 @dataclass(frozen=True)

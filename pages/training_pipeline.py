@@ -18,6 +18,7 @@ from ml101.trainer import (
     BREAK_PRESETS,
     BUGS,
     COMPARE,
+    LIVE_CHUNK_S,
     OPTIMIZERS,
     PRESETS,
     Preset,
@@ -41,8 +42,7 @@ LR_OPTIONS = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.3, 0.5, 1.0, 3.0,
 WD_OPTIONS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1]
 BATCH_OPTIONS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 SPEED_OPTIONS = [1, 2, 5, 10, 25, 50, 100]
-TICK_S = 0.4
-CHUNK_S = 0.25
+TICK_S = 0.5
 STATE = "tr_state"
 
 
@@ -233,7 +233,7 @@ def live() -> None:
         with heavy_slot() as got:
             if got:
                 for _, t in runs:
-                    t.run(int(speed), time_budget_s=CHUNK_S)
+                    t.run(int(speed), time_budget_s=LIVE_CHUNK_S)
         if not got:
             st.caption(f"Waiting for a free slot: {MAX_HEAVY} learners are training right now; "
                        "yours resumes on its own.")
