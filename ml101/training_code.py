@@ -1,0 +1,131 @@
+"""The code a learner copies: a plain PyTorch script that trains the page's run.
+
+It does exactly what `Trainer` does, step for step and in the same random order, so
+under the same seed it prints the same losses and accuracies (a test runs it and
+compares). Bugs chosen on purpose are written into it, marked, so they can be read.
+"""
+
+from __future__ import annotations
+
+from ml101.datasets import DATASETS, generator_call, generator_source
+from ml101.losses import FOCAL_SOURCE, LOSSES, n_outputs
+from ml101.models import model_source
+from ml101.trainer import RunConfig, optimizer_code, split_sizes
+
+
+def training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:
+    """A runnable script for `cfg`; `max_epochs` caps the epochs (the page passes how far
+    the live run got, so the printed numbers are the ones on screen)."""
+    spec = cfg.spec()
+    epochs = min(cfg.epochs, max_epochs) if max_epochs is not None else cfg.epochs
+    n = DATASETS[cfg.dataset].default_size if cfg.dataset == "xor" else cfg.n_samples
+    n_train, n_val = split_sizes(n, cfg.val_fraction)
+    binary = n_outputs(cfg.loss, cfg.n_classes) == 1
+    threshold = "0.5" if spec.sigmoid_head else "0.0"
+    predict = (f"(out.reshape(-1) > {threshold}).long()" if binary else "out.argmax(dim=1)")
+    target = "y.reshape(-1, 1).float()" if binary else "y.reshape(-1).long()"
+    criterion = LOSSES[cfg.loss].code
+    if cfg.bug == "logits_to_bce":
+        criterion = "nn.BCELoss()  # BUG (on purpose): BCELoss wants probabilities, gets logits"
+    val_mode = ("model.train()  # BUG (on purpose): should be model.eval()"
+                if cfg.bug == "no_eval" else "model.eval()")
+    zero = ("# optimizer.zero_grad()  # BUG (on purpose): gradients now pile up"
+            if cfg.bug == "no_zero_grad" else "optimizer.zero_grad()")
+    val_idx = "perm[n_train:]" if n_val else "perm[:n_train]  # validate on the training data"
+    imports = ["import math", "", "import torch", "import torch.nn as nn",
+               "import torch.optim as optim"]
+    if cfg.loss == "focal":
+        imports.append("import torch.nn.functional as F")
+    skip = ("        if len(idx) < 2:\n"
+            "            continue  # BatchNorm cannot normalise a single row\n"
+            if cfg.batch_norm else "")
+    focal = f"\n\n{FOCAL_SOURCE}\n" if cfg.loss == "focal" else ""
+    patience = cfg.patience
+    stop = (f"""    else:
+        wait += 1
+        if wait >= {patience}:
+            print(f"early stop: no better validation loss for {patience} epochs")
+            break
+""" if patience else "")
+    return f'''{chr(10).join(imports)}
+
+seed = {cfg.seed}
+torch.manual_seed(seed)  # weights and dropout draw from here
+
+
+{generator_source(cfg.dataset).rstrip()}
+
+
+{model_source(spec)}
+{focal}
+
+# Data: built by its own generator, then split and shuffled by a second one
+generator = torch.Generator().manual_seed(seed)
+X, y = {generator_call(cfg.dataset, n, cfg.noise, cfg.n_classes)}
+labels = y.reshape(-1).long()
+y = {target}
+shuffle = torch.Generator().manual_seed(seed + 1)
+perm = torch.randperm(len(X), generator=shuffle)
+n_train = {n_train}
+train_idx, val_idx = perm[:n_train], {val_idx}
+X_train, y_train = X[train_idx], y[train_idx]
+X_val, y_val, labels_val = X[val_idx], y[val_idx], labels[val_idx]
+
+model = MLP()
+criterion = {criterion}
+optimizer = {optimizer_code(cfg.optimizer, cfg.lr, cfg.weight_decay)}
+print(model)
+
+
+def evaluate(model):
+    """Validation loss and accuracy, in eval mode, without building a graph."""
+    model.eval()
+    with torch.no_grad():
+        out = model(X_val)
+        loss = criterion(out, y_val).item()
+        acc = ({predict} == labels_val).float().mean().item()
+    return loss, acc
+
+
+history = []
+best_loss, best_epoch, best_state, wait = math.inf, 0, None, 0
+batch_size = {cfg.batch_size}
+step = 0
+for epoch in range(1, {epochs} + 1):
+    model.train()
+    order = torch.randperm(n_train, generator=shuffle)  # a fresh shuffle every epoch
+    total = 0.0
+    for start in range(0, n_train, batch_size):
+        idx = order[start:start + batch_size]  # index batching: one gather per batch
+{skip}        out = model(X_train[idx])
+        loss = criterion(out, y_train[idx])
+        if not math.isfinite(loss.item()):
+            raise SystemExit(f"step {{step + 1}}: the loss is {{loss.item()}}")
+        {zero}
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(idx)
+        step += 1
+    train_loss = total / n_train
+
+    {val_mode}
+    with torch.no_grad():
+        out = model(X_val)
+        val_loss = criterion(out, y_val).item()
+        val_acc = ({predict} == labels_val).float().mean().item()
+    history.append((epoch, train_loss, val_loss, val_acc))
+    print(f"epoch {{epoch:4d}}  train loss {{train_loss:.6f}}  "
+          f"val loss {{val_loss:.6f}}  val acc {{val_acc:.4f}}")
+
+    if val_loss < best_loss:
+        best_loss, best_epoch, wait = val_loss, epoch, 0
+        best_state = {{k: v.clone() for k, v in model.state_dict().items()}}
+{stop}
+# The lesson saves the best weights but never loads them back. Do it, and measure:
+before = evaluate(model)
+model.load_state_dict(best_state)
+after = evaluate(model)
+print(f"restored epoch {{best_epoch}}: val loss {{before[0]:.6f}} -> {{after[0]:.6f}}, "
+      f"val acc {{before[1]:.4f}} -> {{after[1]:.4f}}")
+torch.save(model.state_dict(), "best_model.pt")  # weights only: loads on any PyTorch
+'''
