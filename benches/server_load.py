@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import headline
 
 from ml101.lesson_map import built_pages
-from tests.e2e.live import CHROMIUM, CHROMIUM_ARGS, IDLE, live_server, page_url
+from tests.e2e.live import CHROMIUM, CHROMIUM_ARGS, live_server, page_url, tour, visit
 
 MiB = 2**20
 
@@ -41,61 +41,6 @@ def rss_mib(pid: int) -> float:
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-async def settle(page: Any) -> None:
-    await page.wait_for_selector(IDLE, timeout=120_000)
-    await page.wait_for_timeout(250)
-    await page.wait_for_selector(IDLE, timeout=120_000)
-
-
-async def visit(page: Any, url: str) -> tuple[float, int]:
-    """Seconds from goto to a settled page, and how many error boxes it shows."""
-    t0 = time.perf_counter()
-    await page.goto(url)
-    await page.wait_for_selector("h1", timeout=120_000)
-    await settle(page)
-    elapsed = time.perf_counter() - t0 - 0.25  # minus the settle pause
-    boxes = await page.locator(
-        '[data-testid="stException"], [data-testid="stAlertContentError"]').count()
-    return elapsed, boxes
-
-
-_WATCH_RUN = """() => { window.__rerun = new Promise(resolve => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  let running = false;
-  const obs = new MutationObserver(() => {
-    const state = app.getAttribute('data-test-script-state');
-    if (state === 'running') running = true;
-    else if (running && state === 'notRunning') { obs.disconnect(); resolve(performance.now()); }
-  });
-  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}); }"""
-
-
-async def rerun(page: Any) -> float:
-    """Seconds for one rerun of the whole page after a control change (the presenter
-    toggle: it reruns the router and the page script, whatever the page), timed in the
-    browser from the click until the app reports the run finished."""
-    await page.evaluate(_WATCH_RUN)
-    t0 = await page.evaluate("performance.now()")
-    await page.get_by_text("Presenter mode").click()
-    t1 = await page.evaluate("window.__rerun")
-    await settle(page)
-    return (t1 - t0) / 1000
-
-
-async def tour(browser: Any, server_url: str, paths: list[str]) -> tuple[Any, list[float], int]:
-    """One learner: a fresh browser context that opens every page and reruns it twice.
-    Returns the context (kept open), the rerun times, and the error boxes seen."""
-    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
-    page = await ctx.new_page()
-    times, errors = [], 0
-    for path in paths:
-        _, boxes = await visit(page, page_url(server_url, path))
-        times += [await rerun(page), await rerun(page)]
-        errors += boxes
-    return ctx, times, errors
 
 
 async def main(args: argparse.Namespace) -> int:

@@ -26,6 +26,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+_ERRORS = ('[data-testid="stException"], [data-testid="stAlertContentError"], '
+           '[role="dialog"]:has-text("Page not found")')
 
 
 @dataclass
@@ -105,6 +107,65 @@ def wait_idle(page: Any, timeout_ms: int = 60_000) -> None:
 
 def error_boxes(page: Any) -> list[str]:
     """Texts of every exception box, error box and error dialog on the page."""
-    boxes = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"], '
-                         '[role="dialog"]:has-text("Page not found")')
+    boxes = page.locator(_ERRORS)
     return [boxes.nth(i).inner_text() for i in range(boxes.count())]
+
+
+# Async helpers for many learners at once (the load test and benches/server_load.py).
+
+_WATCH_RUN = """() => { window.__rerun = new Promise(resolve => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  let running = false;
+  const obs = new MutationObserver(() => {
+    const state = app.getAttribute('data-test-script-state');
+    if (state === 'running') running = true;
+    else if (running && state === 'notRunning') { obs.disconnect(); resolve(performance.now()); }
+  });
+  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}); }"""
+SETTLE_MS = 250
+
+
+async def settle(page: Any) -> None:
+    await page.wait_for_selector(IDLE, timeout=120_000)
+    await page.wait_for_timeout(SETTLE_MS)
+    await page.wait_for_selector(IDLE, timeout=120_000)
+
+
+async def visit(page: Any, url: str) -> tuple[float, int]:
+    """Seconds from goto to a settled page, and how many error boxes it shows."""
+    t0 = time.perf_counter()
+    await page.goto(url)
+    await page.wait_for_selector("h1", timeout=120_000)
+    await settle(page)
+    elapsed = time.perf_counter() - t0 - SETTLE_MS / 1000
+    return elapsed, await page.locator(_ERRORS).count()
+
+
+async def timed_click(page: Any, target: Any) -> float:
+    """Seconds from a click on `target` until the rerun it causes has finished,
+    timed in the browser with a MutationObserver on the app's run state."""
+    await page.evaluate(_WATCH_RUN)
+    t0 = await page.evaluate("performance.now()")
+    await target.click()
+    t1 = await page.evaluate("window.__rerun")
+    await settle(page)
+    return (t1 - t0) / 1000
+
+
+async def tour(browser: Any, server_url: str, paths: list[str]) -> tuple[Any, list[float], int]:
+    """One learner: a fresh browser context that opens every page and reruns it twice
+    (the presenter toggle reruns the router and the page, whatever the page); on the
+    training page it also trains one step. Returns the context (left open for memory
+    readings), the rerun times, and the error boxes seen."""
+    ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await ctx.new_page()
+    times, errors = [], 0
+    for path in paths:
+        _, boxes = await visit(page, page_url(server_url, path))
+        toggle = page.get_by_text("Presenter mode")
+        times += [await timed_click(page, toggle), await timed_click(page, toggle)]
+        if path == "training":
+            times.append(await timed_click(page, page.locator(".st-key-tr_step button")))
+        errors += boxes + await page.locator(_ERRORS).count()
+    return ctx, times, errors
