@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ml101.input_error import InputError
+
 MAX_CHARS = 500
 MAX_ITEMS = 8
 MAX_LIST = 1_000
@@ -28,14 +30,10 @@ _NAMED = re.compile(r"^\s*([A-Za-z_]\w*)\s*\[(.*)\]\s*$", re.DOTALL)
 _BARE = re.compile(r"^\s*\[(.*)\]\s*$", re.DOTALL)
 
 
-class IndexParseError(ValueError):
-    """Why an index was refused, where (1-based column), and what is allowed."""
+class IndexParseError(InputError):
+    """Why an index was refused."""
 
-    def __init__(self, problem: str, column: int | None = None) -> None:
-        self.problem = problem
-        self.column = column
-        where = f"Column {column}: " if column is not None else ""
-        super().__init__(f"{where}{problem}. Allowed: {ALLOWED}.")
+    allowed = ALLOWED
 
 
 @dataclass(frozen=True)

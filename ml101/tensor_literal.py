@@ -13,6 +13,8 @@ import math
 import warnings
 from dataclasses import dataclass
 
+from ml101.input_error import InputError
+
 MAX_CHARS = 100_000
 MAX_ELEMENTS = 10_000
 MAX_DIMS = 4
@@ -28,14 +30,10 @@ Number = bool | int | float
 Nested = Number | list["Nested"]
 
 
-class LiteralError(ValueError):
-    """Why a literal was refused, where (1-based column), and what is allowed."""
+class LiteralError(InputError):
+    """Why a literal was refused."""
 
-    def __init__(self, problem: str, column: int | None = None) -> None:
-        self.problem = problem
-        self.column = column
-        where = f"Column {column}: " if column is not None else ""
-        super().__init__(f"{where}{problem}. Allowed: {ALLOWED}.")
+    allowed = ALLOWED
 
 
 @dataclass(frozen=True)

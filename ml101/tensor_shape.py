@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import re
 
+from ml101.input_error import InputError
+
 MAX_DIMS = 4
 MAX_ELEMENTS = 10_000
 MAX_CHARS = 100
@@ -18,12 +20,10 @@ ALLOWED = (f"up to {MAX_DIMS} whole numbers separated by commas, such as 3, 4 or
            f"at most {MAX_ELEMENTS:,} elements in all")
 
 
-class ShapeError(ValueError):
-    """Why a shape was refused and what is allowed."""
+class ShapeError(InputError):
+    """Why a shape was refused."""
 
-    def __init__(self, problem: str) -> None:
-        self.problem = problem
-        super().__init__(f"{problem}. Allowed: {ALLOWED}.")
+    allowed = ALLOWED
 
 
 def parse_shape(text: str, *, allow_infer: bool = False) -> tuple[int, ...]:
