@@ -76,7 +76,7 @@ PAGES: tuple[PageInfo, ...] = (
     ),
     PageInfo(
         "optimizer_race.py", "Optimizer race", ":material/sports_score:", "Training",
-        "Race real torch.optim optimizers across loss surfaces and see why each one "
+        "Race SGD, momentum, Adam and friends across loss surfaces and see why each one "
         "moves as it does.",
         ("Optimizers: Beyond Vanilla SGD", "Comparing Optimizers"), "optimizers",
     ),
