@@ -69,7 +69,7 @@ PAGES: tuple[PageInfo, ...] = (
     ),
     PageInfo(
         "pages/optimizer_race.py", "Optimizer race", ":material/sports_score:", "Training",
-        "Race real torch.optim optimizers across loss surfaces and see why each one "
+        "Race torch.optim's update rules across loss surfaces and see why each one "
         "moves as it does.",
         ("Optimizers: Beyond Vanilla SGD", "Comparing Optimizers"), "optimizers",
     ),
