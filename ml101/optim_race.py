@@ -144,7 +144,8 @@ class RaceResult:
     grads: np.ndarray  # (steps+1, R, 2) gradient at each position
     state: np.ndarray  # (steps+1, R, 2, 2) optimizer state after each step (see STATE_NAMES)
     diverged_at: tuple[int | None, ...]
-    extra: dict[str, object] = field(default_factory=dict)
+    # Tables derived for drawing, built once per result (the result itself never changes).
+    memo: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def final_index(self, i: int) -> int:
         """Last step with a valid position for racer i."""

@@ -16,7 +16,7 @@ from typing import Any
 
 import contourpy
 import numpy as np
-import pandas as pd
+import pyarrow as pa
 import torch
 
 from ml101.optim_race import STATE_NAMES, RaceResult
@@ -41,8 +41,20 @@ def log_levels(surf: Surface, count: int = 18) -> np.ndarray:
     return np.logspace(math.log10(lo), math.log10(hi), count)
 
 
+def _table(columns: dict[str, Any], types: dict[str, pa.DataType] | None = None) -> pa.Table:
+    """A pyarrow table straight from NumPy columns: Streamlit sends it as is, without
+    the pandas round trip that costs milliseconds per dataset."""
+    types = types or {}
+    return pa.table({k: pa.array(v, type=types.get(k)) for k, v in columns.items()})
+
+
+_F = pa.float64()
+_S = pa.string()
+_I = pa.int64()
+
+
 @lru_cache(maxsize=16)
-def surface_frames(key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def surface_frames(key: str) -> tuple[pa.Table, pa.Table]:
     """(cells, contour lines) for a surface: cells are the clickable heat map."""
     surf = SURFACES[key]
     x0, x1, y0, y1 = surf.window
@@ -52,7 +64,7 @@ def surface_frames(key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     mx, my = np.meshgrid(cx, cy)
     z = surf.value(torch.from_numpy(mx), torch.from_numpy(my)).numpy()
     ix, iy = np.meshgrid(np.arange(GRID), np.arange(GRID))
-    cells = pd.DataFrame({
+    cells = _table({
         "x": mx.ravel().round(3), "y": my.ravel().round(3),
         "x_lo": xs[ix.ravel()].round(4), "x_hi": xs[ix.ravel() + 1].round(4),
         "y_lo": ys[iy.ravel()].round(4), "y_hi": ys[iy.ravel() + 1].round(4),
@@ -60,14 +72,18 @@ def surface_frames(key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     })
     gx, gy, gz = surf.grid(72)
     gen = contourpy.contour_generator(gx, gy, gz)
-    rows = []
+    parts: list[np.ndarray] = []
     seg = 0
     for level in log_levels(surf):
         for line in gen.lines(level):
             seg += 1
-            for k, (lx, ly) in enumerate(line[::2] if len(line) > 40 else line):
-                rows.append((round(float(lx), 4), round(float(ly), 4), level, seg, k))
-    lines = pd.DataFrame(rows, columns=["x", "y", "level", "seg", "k"])
+            pts = line[::2] if len(line) > 40 else line
+            k = np.arange(len(pts))
+            parts.append(np.column_stack([pts.round(4), np.full(len(pts), level),
+                                          np.full(len(pts), seg), k]))
+    rows = np.concatenate(parts) if parts else np.empty((0, 5))
+    lines = _table({"x": rows[:, 0], "y": rows[:, 1], "level": rows[:, 2],
+                    "seg": rows[:, 3].astype(np.int64), "k": rows[:, 4].astype(np.int64)})
     return cells, lines
 
 
@@ -78,50 +94,50 @@ def _every(n: int, frame: int) -> np.ndarray:
     return idx if idx[-1] == frame else np.append(idx, frame)
 
 
-def path_frame(res: RaceResult, frame: int) -> pd.DataFrame:
+def path_frame(res: RaceResult, frame: int) -> pa.Table:
     """Every racer's path up to `frame`, thinned for drawing (the leaderboard and state
     panel use the full-resolution numbers)."""
     labels, steps, xs, ys = [], [], [], []
     for i, r in enumerate(res.racers):
         idx = _every(res.steps, min(frame, res.final_index(i)))
-        labels.append(np.full(len(idx), r.label, dtype=object))
+        labels += [r.label] * len(idx)
         steps.append(idx)
         xs.append(res.paths[idx, i, 0])
         ys.append(res.paths[idx, i, 1])
-    return pd.DataFrame({"optimizer": np.concatenate(labels), "step": np.concatenate(steps),
-                         "x": np.concatenate(xs), "y": np.concatenate(ys)})
+    return _table({"optimizer": labels, "step": np.concatenate(steps),
+                   "x": np.concatenate(xs), "y": np.concatenate(ys)}, {"optimizer": _S})
 
 
-def heads_frame(res: RaceResult, frame: int) -> pd.DataFrame:
+def heads_frame(res: RaceResult, frame: int) -> pa.Table:
     """Where each racer is at `frame` (a diverged racer stays at its last valid point)."""
-    rows = []
-    for i, r in enumerate(res.racers):
-        t = min(frame, res.final_index(i))
-        rows.append({"optimizer": r.label, "step": t, "x": float(res.paths[t, i, 0]),
-                     "y": float(res.paths[t, i, 1])})
-    return pd.DataFrame(rows, columns=["optimizer", "step", "x", "y"])
+    t = [min(frame, res.final_index(i)) for i in range(len(res.racers))]
+    i = np.arange(len(res.racers))
+    return _table({"optimizer": [r.label for r in res.racers], "step": t,
+                   "x": res.paths[t, i, 0], "y": res.paths[t, i, 1]},
+                  {"optimizer": _S, "step": _I})
 
 
-def dead_frame(res: RaceResult, frame: int) -> pd.DataFrame:
+def dead_frame(res: RaceResult, frame: int) -> pa.Table:
     """A ✕ at the last valid point of each racer that has diverged by `frame`."""
-    rows = [{"x": float(res.paths[res.final_index(i), i, 0]),
-             "y": float(res.paths[res.final_index(i), i, 1]),
-             "note": f"{r.label}: diverged at step {res.diverged_at[i]}"}
-            for i, r in enumerate(res.racers)
+    gone = [i for i in range(len(res.racers))
             if res.diverged_at[i] is not None and frame >= res.diverged_at[i]]
-    return pd.DataFrame(rows, columns=["x", "y", "note"])
+    last = [res.final_index(i) for i in gone]
+    return _table({"x": res.paths[last, gone, 0], "y": res.paths[last, gone, 1],
+                   "note": [f"{res.racers[i].label}: diverged at step {res.diverged_at[i]}"
+                            for i in gone]}, {"x": _F, "y": _F, "note": _S})
 
 
-def arrows(res: RaceResult, i: int, frame: int) -> tuple[pd.DataFrame, float]:
+def arrows(res: RaceResult, i: int, frame: int) -> tuple[pa.Table, float]:
     """State arrows for racer i at `frame`, scaled so the longest is 15% of the window.
 
     'gradient step' is where plain SGD at this lr would go (-lr*g); 'actual step' is the
     move this optimizer made from here; 'momentum buffer' shows the buffer times -lr."""
     surf = SURFACES[res.surface]
     r = res.racers[i]
-    last = res.final_index(i)
-    if frame >= last:
-        return pd.DataFrame(columns=["arrow", "x", "y", "x2", "y2", "angle"]), 1.0
+    rows: dict[str, list[Any]] = {k: [] for k in ("arrow", "x", "y", "x2", "y2", "angle")}
+    types = {"arrow": _S, **{k: _F for k in ("x", "y", "x2", "y2", "angle")}}
+    if frame >= res.final_index(i):
+        return _table(rows, types), 1.0
     pos = res.paths[frame, i].astype(np.float64)
     vecs = {ARROWS[0]: -r.lr * res.grads[frame, i].astype(np.float64),
             ARROWS[1]: res.paths[frame + 1, i].astype(np.float64) - pos}
@@ -130,13 +146,13 @@ def arrows(res: RaceResult, i: int, frame: int) -> tuple[pd.DataFrame, float]:
     width = surf.window[1] - surf.window[0]
     longest = max(float(np.linalg.norm(v)) for v in vecs.values())
     scale = 0.15 * width / longest if longest > 0 else 1.0
-    rows = []
     for name, v in vecs.items():
         end = pos + scale * v
-        angle = math.degrees(math.atan2(v[0], v[1])) if np.any(v) else 0.0
-        rows.append({"arrow": name, "x": pos[0], "y": pos[1], "x2": end[0], "y2": end[1],
-                     "angle": angle})
-    return pd.DataFrame(rows), scale
+        for k, val in zip(rows, (name, pos[0], pos[1], end[0], end[1],
+                                 math.degrees(math.atan2(v[0], v[1])) if np.any(v) else 0.0),
+                          strict=True):
+            rows[k].append(val)
+    return _table(rows, types), scale
 
 
 def _q(field: str, **extra: Any) -> Spec:
@@ -147,11 +163,11 @@ def _optimizer_color(res: RaceResult, legend: bool) -> Spec:
     return {"field": "optimizer", "type": "nominal",
             "scale": {"domain": [r.label for r in res.racers],
                       "range": [r.info.color for r in res.racers]},
-            "legend": {"orient": "bottom", "title": None} if legend else None}
+            "legend": {"orient": "bottom", "title": None, "columns": 4} if legend else None}
 
 
 def contour_spec(res: RaceResult, frame: int, start: tuple[float, float],
-                 inspect: int | None = None, size: int = 560) -> Spec:
+                 inspect: int | None = None, size: int = 460) -> Spec:
     """The map: log-spaced contours, clickable cells, paths, start, positions, minima,
     diverged markers and (for racer `inspect`) the state arrows at `frame`.
 
@@ -165,18 +181,20 @@ def contour_spec(res: RaceResult, frame: int, start: tuple[float, float],
         return {"x": _q(xf, scale=xs, title="x"), "y": _q(yf, scale=ys, title="y")}
 
     cells, lines = surface_frames(res.surface)
-    arr = arrows(res, inspect, frame)[0] if inspect is not None else pd.DataFrame(
-        columns=["arrow", "x", "y", "x2", "y2", "angle"])
+    # no racer inspected: a frame past every path's end gives an empty arrow table
+    arr = arrows(res, 0 if inspect is None else inspect,
+                 frame if inspect is not None else res.steps)[0]
     arrow_color = {"field": "arrow", "type": "nominal",
                    "scale": {"domain": list(ARROWS), "range": list(ARROW_COLORS)},
-                   "legend": {"orient": "bottom", "title": None}}
+                   "legend": {"orient": "top", "title": None, "columns": 3}}
     layers: list[Spec] = [
         {"data": {"name": "cells"}, "mark": {"type": "rect", "opacity": 0.55},
          "params": [{"name": CLICK, "select": {"type": "point", "on": "click",
                                                "fields": ["x", "y"]}}],
          "encoding": {**pos("x_lo", "y_lo"), "x2": {"field": "x_hi"}, "y2": {"field": "y_hi"},
                       "color": _q("log10 f", scale={"scheme": "viridis", "reverse": True},
-                                  legend={"title": "log10 f", "orient": "bottom"}),
+                                  legend={"title": "log10 f", "orient": "right",
+                                          "gradientLength": 200}),
                       "tooltip": [_q("x", format=".3f"), _q("y", format=".3f"),
                                   _q("log10 f", format=".2f")]}},
         {"data": {"name": "contours"},
@@ -215,10 +233,12 @@ def contour_spec(res: RaceResult, frame: int, start: tuple[float, float],
     ]
     return {
         "width": size, "height": size,
+        "autosize": {"type": "pad"},  # the plot stays square; legends go around it
         "datasets": {
             "cells": cells, "contours": lines, "trail": path_frame(res, frame),
-            "minima": pd.DataFrame(surf.minima, columns=["x", "y"]),
-            "begin": pd.DataFrame([{"x": float(start[0]), "y": float(start[1])}]),
+            "minima": _table({"x": [m[0] for m in surf.minima],
+                              "y": [m[1] for m in surf.minima]}),
+            "begin": _table({"x": [float(start[0])], "y": [float(start[1])]}),
             "heads": heads_frame(res, frame), "dead": dead_frame(res, frame), "arrows": arr,
         },
         "layer": layers,
@@ -226,9 +246,12 @@ def contour_spec(res: RaceResult, frame: int, start: tuple[float, float],
     }
 
 
-def curve_frame(res: RaceResult, what: str) -> pd.DataFrame:
+def curve_frame(res: RaceResult, what: str) -> pa.Table:
     """f (what='loss') or distance to the nearest minimum (what='distance') per racer
-    and step, thinned for drawing, floored at FLOOR for the log axis."""
+    and step, thinned for drawing, floored at FLOOR for the log axis. Built once per race."""
+    memo = res.memo.get(("curve", what))
+    if isinstance(memo, pa.Table):
+        return memo
     surf = SURFACES[res.surface]
     labels, steps, values = [], [], []
     for i, r in enumerate(res.racers):
@@ -237,11 +260,13 @@ def curve_frame(res: RaceResult, what: str) -> pd.DataFrame:
             vals = res.losses[idx, i].astype(np.float64)
         else:
             vals = surf.nearest_min_distance(res.paths[idx, i].astype(np.float64))
-        labels.append(np.full(len(idx), r.label, dtype=object))
+        labels += [r.label] * len(idx)
         steps.append(idx)
         values.append(np.maximum(vals, FLOOR))
-    return pd.DataFrame({"optimizer": np.concatenate(labels), "step": np.concatenate(steps),
-                         "value": np.concatenate(values)})
+    table = _table({"optimizer": labels, "step": np.concatenate(steps),
+                    "value": np.concatenate(values)}, {"optimizer": _S})
+    res.memo[("curve", what)] = table
+    return table
 
 
 def curves_spec(res: RaceResult, frame: int, what: str) -> Spec:
@@ -250,7 +275,7 @@ def curves_spec(res: RaceResult, frame: int, what: str) -> Spec:
     title = "f(x, y), log scale" if what == "loss" else "distance to nearest minimum, log scale"
     return {
         "height": 260,
-        "datasets": {"curve": curve_frame(res, what), "now": pd.DataFrame({"step": [frame]})},
+        "datasets": {"curve": curve_frame(res, what), "now": _table({"step": [frame]})},
         "layer": [
             {"data": {"name": "curve"}, "mark": {"type": "line", "strokeWidth": 2},
              "encoding": {

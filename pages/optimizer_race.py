@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pandas as pd
@@ -29,6 +30,7 @@ LESSON = {"sgd": 0.001, "momentum": 0.001, "adam": 0.01, "rmsprop": 0.01}
 MODES = {"own": "Your rates", "same": "Same rate for all", "tuned": "Tuned per optimizer"}
 SPEEDS = {"slow": 0.5, "normal": 1.0, "fast": 2.0, "fastest": 4.0}
 TICK_S = 0.2
+RACE_S = 15.0  # seconds to play a whole race at normal speed
 
 
 def _in(col: object, label: str, *args: object, **kwargs: object) -> float:
@@ -51,13 +53,15 @@ def _reset_start() -> None:
 
 
 def _on_click() -> None:
-    """A click on the map sets the start point (the race reruns from there)."""
+    """A click on the map sets the start point. The map lives in a fragment, whose
+    events rerun only the fragment: `op_moved` asks it for a full rerun (new race)."""
     picked = st.session_state.get("op_map", {}).get("selection", {}).get(CLICK) or []
     if picked:
         st.session_state["op_x"] = round(float(picked[0]["x"]), 3)
         st.session_state["op_y"] = round(float(picked[0]["y"]), 3)
         st.session_state["op_t"] = 0
         st.session_state["op_playing"] = False
+        st.session_state["op_moved"] = True
 
 
 lesson_preset = {"op_surf": "rosenbrock", "op_opts": list(LESSON), "op_mode": "own",
@@ -172,6 +176,10 @@ def _toggle_play() -> None:
     if playing and st.session_state.get("op_t", 0) >= steps:
         st.session_state["op_t"] = 0
     st.session_state["op_playing"] = playing
+    st.session_state["op_tick"] = time.monotonic() - TICK_S
+    # the playhead lives outside the slider's state: a tick that starts before the
+    # browser has shown the previous one must not send the slider back
+    st.session_state["op_head"] = st.session_state.get("op_t", 0)
 
 
 def _step() -> None:
@@ -200,14 +208,22 @@ with right:
         "Show the optimizer state of", [r.key for r in racers], key="op_insp",
         format_func=lambda k: OPTIMIZERS[k].label)
 inspect = next(i for i, r in enumerate(racers) if r.key == inspect_key)
-per_tick = max(1, round(steps / 150 * SPEEDS[speed]))
+rate = steps / RACE_S * SPEEDS[speed]  # steps per second of playback
 
 
 @st.fragment(run_every=TICK_S if playing else None)
 def board() -> None:
     """The animated part: map, scrubber and state; the rest of the page stays put."""
+    if st.session_state.pop("op_moved", False):
+        st.rerun()  # the start moved: the race and everything outside must follow
     if st.session_state["op_playing"]:
-        t_next = min(steps, st.session_state.get("op_t", 0) + per_tick)
+        # advance by the time that passed, so a slow server skips frames, not speed
+        now = time.monotonic()
+        elapsed = now - st.session_state.get("op_tick", now - TICK_S)
+        st.session_state["op_tick"] = now
+        head = st.session_state.get("op_head", st.session_state.get("op_t", 0))
+        t_next = min(steps, head + max(1, round(elapsed * rate)))
+        st.session_state["op_head"] = t_next
         st.session_state["op_t"] = t_next
         if t_next >= steps:
             st.session_state["op_playing"] = False
@@ -226,7 +242,9 @@ def board() -> None:
 
 
 def _fmt(v: object) -> str:
-    return "(" + ", ".join(f"{float(c):.4g}" for c in v) + ")"  # type: ignore[union-attr]
+    """A vector as (a, b); None (undefined) as a dash."""
+    return "(" + ", ".join(  # type: ignore[union-attr]
+        "—" if c is None else f"{float(c):.4g}" for c in v) + ")"
 
 
 def _state_panel(frame: int) -> None:
@@ -246,7 +264,7 @@ def _state_panel(frame: int) -> None:
         rows["next step Δ"] = _fmt(step)
         g = res.grads[t, inspect]
         rows["effective lr |Δ|/|g| per coordinate"] = _fmt(
-            [abs(d) / abs(gi) if gi else float("nan") for d, gi in zip(step, g, strict=True)])
+            [abs(d) / abs(gi) if gi else None for d, gi in zip(step, g, strict=True)])
         _, scale = arrows(res, inspect, t)
         st.caption(f"Arrows on the map are scaled ×{scale:.3g} to be visible.")
     st.table(pd.DataFrame({"value": rows}))
