@@ -322,9 +322,10 @@ explain(
     "float32 arithmetic as `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad` and `NAdam`, "
     "computed for all racers at once so the race redraws instantly (one "
     "`optimizer.step()` per racer per step would take seconds). Tests check every one "
-    "against the real class: they agree to rounding (about 1e-7). Where a path swings "
-    "wildly, such rounding differences can grow over many steps. L-BFGS, whose line "
-    "search is not a per-coordinate rule, runs as the real `torch.optim.LBFGS`.\n\n"
+    "against the real class: at the default settings they agree to float32 rounding "
+    "(within 1e-6 over the tested steps). Where a path swings wildly, such rounding "
+    "differences can grow over many steps. L-BFGS, whose line search is not a "
+    "per-coordinate rule, runs as the real `torch.optim.LBFGS`.\n\n"
     "The code below uses the real classes with autograd and prints the leaderboard's "
     "final losses and positions.",
     title="How the race is computed",
