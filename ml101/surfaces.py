@@ -1,8 +1,9 @@
 """Two-dimensional loss surfaces for racing optimizers, each with its known minima.
 
-Each surface has a closed-form value and gradient written with tensor arithmetic,
-so a whole race (many optimizers at once) is evaluated in a handful of tensor ops
-per step instead of one autograd graph per optimizer. `code` is the same formula
+Each surface has a closed-form value and gradient written with plain arithmetic, so
+they work on torch tensors and on NumPy arrays alike: a whole race (many optimizers at
+once) evaluates its gradients in a handful of array ops per step instead of one
+autograd graph per optimizer. `code` is the same formula
 as Python source, for the generated code, which differentiates it with autograd.
 """
 
@@ -17,6 +18,7 @@ import torch
 from torch import Tensor
 
 Pair = tuple[float, float]
+Array = Tensor | np.ndarray
 TWO_PI = 2 * math.pi
 # The tilted bowl: eigenvalues 1 and 50 (condition number 50), valley along x = y.
 _QA, _QB = 25.5, -24.5
@@ -33,14 +35,14 @@ class Surface:
     start: Pair
     lesson: str  # what this surface teaches
     _value: Callable[[Tensor, Tensor], Tensor]
-    _grad: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]]
+    _grad: Callable[[Array, Array], tuple[Array, Array]]
 
     def value(self, x: Tensor, y: Tensor) -> Tensor:
         """f(x, y) elementwise; the minimum value of every surface here is 0."""
         return self._value(x, y)
 
-    def grad(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        """(df/dx, df/dy) elementwise, in closed form."""
+    def grad(self, x: Array, y: Array) -> tuple[Array, Array]:
+        """(df/dx, df/dy) elementwise, in closed form, for tensors or float32 arrays."""
         return self._grad(x, y)
 
     @property
@@ -64,12 +66,16 @@ class Surface:
         return xs, ys, z
 
 
-def _rosen_grad(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def _sin(x: Array) -> Array:
+    return torch.sin(x) if isinstance(x, Tensor) else np.sin(x)
+
+
+def _rosen_grad(x: Array, y: Array) -> tuple[Array, Array]:
     d = y - x * x
     return -2 * (1 - x) - 400 * x * d, 200 * d
 
 
-def _beale_grad(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def _beale_grad(x: Array, y: Array) -> tuple[Array, Array]:
     y2 = y * y
     y3 = y2 * y
     a = 1.5 - x + x * y
@@ -80,19 +86,19 @@ def _beale_grad(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     return gx, gy
 
 
-def _himmel_grad(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def _himmel_grad(x: Array, y: Array) -> tuple[Array, Array]:
     a = x * x + y - 11
     b = x + y * y - 7
     return 4 * x * a + 2 * b, 2 * a + 4 * y * b
 
 
-def _saddle_grad(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    return (x * x - 1) * x, y.clone()
+def _saddle_grad(x: Array, y: Array) -> tuple[Array, Array]:
+    return (x * x - 1) * x, y * 1
 
 
-def _rastrigin_grad(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    return (2 * x + 20 * math.pi * torch.sin(TWO_PI * x),
-            2 * y + 20 * math.pi * torch.sin(TWO_PI * y))
+def _rastrigin_grad(x: Array, y: Array) -> tuple[Array, Array]:
+    return (2 * x + 20 * math.pi * _sin(TWO_PI * x),
+            2 * y + 20 * math.pi * _sin(TWO_PI * y))
 
 
 SURFACES: dict[str, Surface] = {s.key: s for s in (
@@ -134,7 +140,7 @@ SURFACES: dict[str, Surface] = {s.key: s for s in (
         "A quadratic 50 times steeper across than along. Plain SGD must use a step small "
         "enough for the steep direction (lr < 2/50), so it crawls along the flat one. "
         "Adam rescales each coordinate, which works here because the valley lies along an axis.",
-        lambda x, y: 0.5 * x**2 + 25 * y**2, lambda x, y: (x.clone(), 50 * y),
+        lambda x, y: 0.5 * x**2 + 25 * y**2, lambda x, y: (x * 1, 50 * y),
     ),
     Surface(
         "tilted", "Narrow bowl (tilted 45°)",

@@ -30,7 +30,8 @@ def test_vectorised_race_matches_real_torch_optim(surface: str) -> None:
     for i, r in enumerate(racers):
         path, _, _ = reference_run(surface, r, surf.start, 60)
         assert res.diverged_at[i] is None
-        np.testing.assert_allclose(res.paths[:, i], path, rtol=1e-5, atol=1e-5,
+        # float32 rounding only: the page promises agreement within 1e-6
+        np.testing.assert_allclose(res.paths[:, i], path, rtol=0, atol=1e-6,
                                    err_msg=r.label)
 
 
