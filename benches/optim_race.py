@@ -21,6 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("ML101_TORCH_THREADS", "1")
 
+from report import headline
+
 from ml101 import runtime
 from ml101.optim_race import OPTIMIZERS, make_racer, race, reference_run
 
@@ -74,6 +76,9 @@ def main() -> None:
     print(f"{'measurement':58} {'median ms':>10}  target")
     for name, ms, target in rows:
         print(f"{name:58} {ms:10.1f}  {target}")
+        if target.startswith("<"):
+            limit = float(target.split()[1])
+            headline(name, ms, "ms", f"{target} median", ms < limit)
     print(f"\nspeed-up of the vectorised engine over the real classes: {slow / fast:.1f}x")
     print(f"cores: {os.cpu_count()}, torch threads: {runtime.torch_threads()}, "
           f"repeats: {REPEATS}")
