@@ -166,6 +166,6 @@ async def tour(browser: Any, server_url: str, paths: list[str]) -> tuple[Any, li
         toggle = page.get_by_text("Presenter mode")
         times += [await timed_click(page, toggle), await timed_click(page, toggle)]
         if path == "training":
-            times.append(await timed_click(page, page.locator(".st-key-tr_step button")))
+            times.append(await timed_click(page, page.locator(".st-key-tr_step button").first))
         errors += boxes + await page.locator(_ERRORS).count()
     return ctx, times, errors
