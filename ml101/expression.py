@@ -14,6 +14,7 @@ import functools
 import math
 import operator
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,7 +121,9 @@ def _parse(text: str, what: str, limit: int) -> ast.Module:
     if not text.strip():
         raise ExprError(f"the {what} is empty")
     try:
-        tree = ast.parse(text, mode="exec")
+        with warnings.catch_warnings():  # e.g. "invalid decimal literal" for 2x
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text, mode="exec")
     except SyntaxError as err:
         line = (err.text or "").rstrip("\n")
         col = err.offset or 1
