@@ -37,7 +37,7 @@ import pandas as pd
 import torch
 from torch.utils.benchmark import Timer
 
-from ml101 import devices, peaks
+from ml101 import devices, peaks, runtime
 from ml101.devices import DeviceInfo
 from ml101.lesson_map import ROOT
 
@@ -48,7 +48,8 @@ DTYPES: dict[str, torch.dtype] = {
 }
 LINEAR_FEATURES = 1024  # nn.Linear(1024, 1024): the batch size is what the sweep varies
 MEMORY_FRACTION = 0.25  # a sweep may use at most this share of free memory ...
-MEMORY_CAP_BYTES = 1 << 30  # ... and never more than 1 GiB
+MEMORY_CAP_BYTES = 1 << 30  # ... and never more than 1 GiB on a GPU, or the server's
+# per-request budget (runtime.MEMORY_BUDGET_BYTES) on the CPU that everybody shares
 MAX_SIZE = 16384
 MAX_BUDGET_S = 60.0
 POINT_SECONDS = 0.15  # timing per point for cheap sizes: thousands of calls, a stable median
@@ -334,7 +335,8 @@ class SweepResult:
 
 def memory_cap(device: DeviceInfo) -> int:
     """Largest allocation a sweep may make on this device right now."""
-    return int(min(MEMORY_CAP_BYTES, devices.free_bytes(device) * MEMORY_FRACTION))
+    cap = runtime.MEMORY_BUDGET_BYTES if device.kind == "cpu" else MEMORY_CAP_BYTES
+    return int(min(cap, devices.free_bytes(device) * MEMORY_FRACTION))
 
 
 def _device_info(kind: str) -> DeviceInfo:
@@ -405,7 +407,7 @@ def _plan_point(series: Series, size: int, left_s: float, cap: int,
     need = op.memory(size, DTYPES[series.dtype].itemsize)
     if need > cap:
         return Skip(series, size, f"memory: needs {need / 2**20:.0f} MiB, "
-                                  f"cap is {cap / 2**20:.0f} MiB")
+                                  f"this shared server allows {cap / 2**20:.0f} MiB per run")
     if op.gpu_only and series.device == "cpu":
         return Skip(series, size, "a host-to-device copy needs a GPU")
     if prev is not None and 6 * predict_seconds(prev, size) > left_s:

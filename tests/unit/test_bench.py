@@ -13,7 +13,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ml101 import bench, devices, peaks
+from ml101 import bench, devices, peaks, runtime
 from ml101.bench import Point, Series
 
 HAS_CUDA = torch.cuda.is_available()
@@ -332,7 +332,7 @@ def test_cpu_discovery_reads_this_machine() -> None:
     assert cpu.simd == torch.backends.cpu.get_cpu_capability()
     assert devices.available()[0] == cpu
     assert devices.free_bytes(cpu) > 0
-    assert 0 < bench.memory_cap(cpu) <= bench.MEMORY_CAP_BYTES
+    assert 0 < bench.memory_cap(cpu) <= runtime.MEMORY_BUDGET_BYTES
 
 
 def test_naive_samples_beside_the_timer() -> None:
