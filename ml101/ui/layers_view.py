@@ -292,7 +292,9 @@ def layer_tab(seed: int) -> None:
     explain(
         "Shapes and parameter counts above come from a real `torch.nn` module built on "
         "PyTorch's *meta* device: it knows every shape but stores no numbers, so even a huge "
-        "layer answers instantly. Trainable parameters are what an optimizer updates; "
+        "layer answers instantly. (A small LSTM runs for real on the CPU instead: a meta LSTM "
+        "is worked out one time step at a time, which is slower than just running it.) "
+        "Trainable parameters are what an optimizer updates; "
         "buffers (like BatchNorm's running statistics) are saved with the model but not "
         "learned by gradient descent.\n\n"
         "Conv and pooling windows shrink an image by the formula shown: padding adds border, "
