@@ -199,18 +199,19 @@ def loss_chart(r: Race) -> dict[str, Any]:
     """Both loss curves (they overlap) above the per-step difference on a log scale.
 
     A plain Vega-Lite spec (the grammar Altair emits, built directly: Altair's to_dict
-    costs ~100 ms per chart); data inline as records."""
+    costs ~100 ms per chart), its data inline and compact (one record per step, unfolded
+    in the browser): Streamlit serialises the spec to JSON on every rerun."""
     n = len(r.losses_np)
     stride = max(1, n // 400)  # a few hundred points draw the same picture
     steps = np.arange(0, n, stride)
-    curves = [{"step": s, "loss": v, "network": "NumPy (by hand)"}
-              for s, v in zip(steps.tolist(), r.losses_np[steps].tolist(), strict=True)]
-    curves += [{"step": s, "loss": v, "network": "PyTorch"}
-               for s, v in zip(steps.tolist(), r.losses_torch[steps].tolist(), strict=True)]
+    curves = [{"step": s, "NumPy (by hand)": a, "PyTorch": b} for s, a, b in zip(
+        steps.tolist(), r.losses_np[steps].tolist(), r.losses_torch[steps].tolist(),
+        strict=True)]
     diff = [{"step": s, "|difference|": v} for s, v in zip(
         steps.tolist(), np.maximum(r.loss_diff[steps], 1e-18).tolist(), strict=True)]
     step_x = {"field": "step", "type": "quantitative", "title": "step"}
     top = {"title": "Training loss", "height": 260, "data": {"values": curves},
+           "transform": [{"fold": ["NumPy (by hand)", "PyTorch"], "as": ["network", "loss"]}],
            "mark": "line", "encoding": {
                "x": step_x, "y": {"field": "loss", "type": "quantitative", "title": "BCE loss"},
                "color": {"field": "network", "type": "nominal",
@@ -232,8 +233,12 @@ def loss_chart(r: Race) -> dict[str, Any]:
     return {"vconcat": [top, below], "resolve": {"scale": {"x": "shared"}}}
 
 
-def boundary_grid(r: Race, X: torch.Tensor, res: int = 50) -> pd.DataFrame:
-    """Both networks' P(class 1) on a grid over the data, for decision-boundary maps."""
+BOUNDARY_RES = 50  # grid points per side of a decision-boundary map
+
+
+def boundary_grid(r: Race, X: torch.Tensor, res: int = BOUNDARY_RES) -> pd.DataFrame:
+    """Both networks' P(class 1) on a grid over the data, for decision-boundary maps.
+    Row-major: x1 varies fastest, then x2."""
     lo, hi = X.min(0).values.numpy() - 0.3, X.max(0).values.numpy() + 0.3
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res))
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(X.numpy().dtype)
@@ -245,16 +250,37 @@ def boundary_grid(r: Race, X: torch.Tensor, res: int = 50) -> pd.DataFrame:
 
 def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: str
                    ) -> dict[str, Any]:
-    """One network's P(class 1) as a heat map under the data points, as a Vega-Lite spec."""
-    cells = [{"x1": a, "x2": b, "p": p} for a, b, p in zip(
-        grid["x1"].tolist(), grid["x2"].tolist(), grid[which].tolist(), strict=True)]
+    """One network's P(class 1) as a heat map under the data points, as a Vega-Lite spec.
+
+    The grid goes as a bare list of probabilities (rounded to 4 decimals: they only pick a
+    colour); the browser rebuilds each cell's position from its index, which keeps the
+    JSON Streamlit writes on every rerun about 4x smaller than one record per cell."""
+    res = round(len(grid) ** 0.5)
+    x0, x1 = float(grid["x1"].iloc[0]), float(grid["x1"].iloc[res - 1])
+    y0, y1 = float(grid["x2"].iloc[0]), float(grid["x2"].iloc[-1])
+    dx, dy = (x1 - x0) / (res - 1), (y1 - y0) / (res - 1)
+    probs = np.round(grid[which].to_numpy(dtype=float), 4).tolist()
     dots = [{"x1": a, "x2": b, "class": str(int(c))} for a, b, c in zip(
         X[:, 0].tolist(), X[:, 1].tolist(), y[:, 0].tolist(), strict=True)]
-    heat = {"data": {"values": cells}, "mark": {"type": "rect", "opacity": 0.8}, "encoding": {
-        "x": {"field": "x1", "type": "quantitative", "bin": {"maxbins": 50}, "title": "x₁"},
-        "y": {"field": "x2", "type": "quantitative", "bin": {"maxbins": 50}, "title": "x₂"},
-        "color": {"field": "p", "type": "quantitative", "title": "P(class 1)",
-                  "scale": {"scheme": "redblue", "domain": [0, 1], "reverse": True}}}}
+    col, row = f"((datum.i - 1) % {res})", f"floor((datum.i - 1) / {res})"
+    heat = {"data": {"values": probs},  # Vega-Lite wraps each number as {"data": p}
+            "transform": [
+                {"window": [{"op": "row_number", "as": "i"}]},
+                {"calculate": f"{x0!r} + ({col} - 0.5) * {dx!r}", "as": "left"},
+                {"calculate": f"datum.left + {dx!r}", "as": "right"},
+                {"calculate": f"{y0!r} + ({row} - 0.5) * {dy!r}", "as": "bottom"},
+                {"calculate": f"datum.bottom + {dy!r}", "as": "top"}],
+            "mark": {"type": "rect", "opacity": 0.8}, "encoding": {
+                "x": {"field": "left", "type": "quantitative", "title": "x₁",
+                      "scale": {"zero": False, "nice": False}},
+                "x2": {"field": "right"},
+                "y": {"field": "bottom", "type": "quantitative", "title": "x₂",
+                      "scale": {"zero": False, "nice": False}},
+                "y2": {"field": "top"},
+                "color": {"field": "data", "type": "quantitative", "title": "P(class 1)",
+                          "scale": {"scheme": "redblue", "domain": [0, 1], "reverse": True}},
+                "tooltip": [{"field": "data", "type": "quantitative", "title": "P(class 1)",
+                             "format": ".3f"}]}}
     points = {"data": {"values": dots},
               "mark": {"type": "point", "filled": True, "size": 60, "stroke": "black",
                        "strokeWidth": 0.6},
@@ -262,7 +288,10 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
                            "y": {"field": "x2", "type": "quantitative"},
                            "color": {"field": "class", "type": "nominal", "legend": None,
                                      "scale": {"domain": ["0", "1"],
-                                               "range": ["#b2182b", "#2166ac"]}}}}
+                                               "range": ["#b2182b", "#2166ac"]}},
+                           "tooltip": [{"field": "x1", "type": "quantitative", "format": ".3f"},
+                                       {"field": "x2", "type": "quantitative", "format": ".3f"},
+                                       {"field": "class", "type": "nominal"}]}}
     return {"title": which, "height": 300, "width": 300, "layer": [heat, points],
             "resolve": {"scale": {"color": "independent"}}}  # P(class 1) vs class colours
 
