@@ -370,7 +370,8 @@ def lstm_chart(demo: LSTMDemo) -> dict[str, Any]:
     return {"title": "Top layer's hidden state over time (sample 0)", "height": 260,
             "layer": [{"data": {"values": _records(demo.trace)},
                        "mark": {"type": "line", "point": True}, "encoding": {
-                "x": {"field": "t", "type": "ordinal", "title": "time step t"},
+                "x": {"field": "t", "type": "ordinal", "title": "time step t",
+                      "axis": {"labelAngle": 0}},
                 "y": {"field": "value", "type": "quantitative", "title": None},
                 "color": {"field": "unit", "type": "nominal", "legend": TOP_LEGEND},
                 "tooltip": [{"field": "t", "type": "ordinal"},

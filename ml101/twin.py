@@ -234,6 +234,9 @@ def loss_chart(r: Race) -> dict[str, Any]:
 
 
 BOUNDARY_RES = 50  # grid points per side of a decision-boundary map
+# P(class 1) from blue to red, paler than the dots (class 0 blue, class 1 red) on top
+MAP_COLOURS = ["#8db7dc", "#f7f7f7", "#e39a8b"]
+OVERLAP = 1.25  # cells overlap their neighbours a little: no anti-aliasing seams
 
 
 def boundary_grid(r: Race, X: torch.Tensor, res: int = BOUNDARY_RES) -> pd.DataFrame:
@@ -267,10 +270,10 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
             "transform": [
                 {"window": [{"op": "row_number", "as": "i"}]},
                 {"calculate": f"{x0!r} + ({col} - 0.5) * {dx!r}", "as": "left"},
-                {"calculate": f"datum.left + {dx!r}", "as": "right"},
+                {"calculate": f"datum.left + {dx * OVERLAP!r}", "as": "right"},
                 {"calculate": f"{y0!r} + ({row} - 0.5) * {dy!r}", "as": "bottom"},
-                {"calculate": f"datum.bottom + {dy!r}", "as": "top"}],
-            "mark": {"type": "rect", "opacity": 0.8}, "encoding": {
+                {"calculate": f"datum.bottom + {dy * OVERLAP!r}", "as": "top"}],
+            "mark": {"type": "rect"}, "encoding": {
                 "x": {"field": "left", "type": "quantitative", "title": "x₁",
                       "scale": {"zero": False, "nice": False}},
                 "x2": {"field": "right"},
@@ -278,7 +281,7 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
                       "scale": {"zero": False, "nice": False}},
                 "y2": {"field": "top"},
                 "color": {"field": "data", "type": "quantitative", "title": "P(class 1)",
-                          "scale": {"scheme": "redblue", "domain": [0, 1], "reverse": True}},
+                          "scale": {"domain": [0, 0.5, 1], "range": MAP_COLOURS}},
                 "tooltip": [{"field": "data", "type": "quantitative", "title": "P(class 1)",
                              "format": ".3f"}]}}
     points = {"data": {"values": dots},
@@ -288,7 +291,7 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
                            "y": {"field": "x2", "type": "quantitative"},
                            "color": {"field": "class", "type": "nominal", "legend": None,
                                      "scale": {"domain": ["0", "1"],
-                                               "range": ["#b2182b", "#2166ac"]}},
+                                               "range": ["#2166ac", "#b2182b"]}},
                            "tooltip": [{"field": "x1", "type": "quantitative", "format": ".3f"},
                                        {"field": "x2", "type": "quantitative", "format": ".3f"},
                                        {"field": "class", "type": "nominal"}]}}

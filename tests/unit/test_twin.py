@@ -64,8 +64,9 @@ def test_generated_code_prints_the_page_numbers() -> None:
 
 
 def test_charts_are_json_and_the_map_cells_land_on_the_grid() -> None:
-    """The specs Streamlit sends: strict JSON, losses exact, each map cell centred on its
-    grid point when the browser rebuilds the position from the cell's index."""
+    """The specs Streamlit sends: strict JSON, losses exact, and each map cell starting
+    half a cell before its grid point and a quarter wider than the spacing (so cells
+    overlap, leaving no seams) when the browser rebuilds it from the cell's index."""
     X, y = twin.load_data("moons", 60, 0.1, 1)
     r = twin.race((2, 5, 1), "tanh", X, y, 900, 0.3, seed=1)
     loss = json.loads(json.dumps(twin.loss_chart(r), allow_nan=False))
@@ -78,6 +79,8 @@ def test_charts_are_json_and_the_map_cells_land_on_the_grid() -> None:
     probs = heat["data"]["values"]
     assert len(probs) == twin.BOUNDARY_RES**2 and len(dots["data"]["values"]) == len(X)
     assert max(abs(p - q) for p, q in zip(probs, grid["NumPy"], strict=True)) <= 5e-5
+    dx, dy = grid["x1"][1] - grid["x1"][0], grid["x2"][len(probs) - 1] - grid["x2"][0]
+    dy /= twin.BOUNDARY_RES - 1
     calc = {t["as"]: t["calculate"] for t in heat["transform"] if "calculate" in t}
     for i in (1, 2, 51, len(probs)):  # row_number counts from 1
         env = {"datum": SimpleNamespace(i=i), "floor": math.floor}
@@ -86,5 +89,6 @@ def test_charts_are_json_and_the_map_cells_land_on_the_grid() -> None:
         bottom = eval(calc["bottom"], env)  # noqa: S307
         env["datum"].bottom = bottom
         right, top_ = eval(calc["right"], env), eval(calc["top"], env)  # noqa: S307
-        assert (left + right) / 2 == pytest.approx(grid["x1"][i - 1])
-        assert (bottom + top_) / 2 == pytest.approx(grid["x2"][i - 1])
+        assert left + dx / 2 == pytest.approx(grid["x1"][i - 1])
+        assert bottom + dy / 2 == pytest.approx(grid["x2"][i - 1])
+        assert (right - left, top_ - bottom) == pytest.approx((1.25 * dx, 1.25 * dy))
