@@ -257,24 +257,26 @@ def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int,
     c = min(num_features, max_features)
     bn = nn.BatchNorm1d(c, momentum=momentum, affine=affine)
     gen = torch.Generator().manual_seed(seed)
-    rows = []
+    stats = []  # per step: batch mean, batch variance, running_mean, running_var [4, c]
     run_mean, run_var = torch.zeros(c), torch.ones(c)
-    err = 0.0
+    err = torch.zeros(())
     bn.train()
-    for step in range(1, steps + 1):
+    for _ in range(steps):
         xb = data_mean + data_std * torch.randn(batch, c, generator=gen)
         with torch.no_grad():
             bn(xb)
         b_mean, b_var = xb.mean(0), xb.var(0, unbiased=True)
         run_mean = (1 - momentum) * run_mean + momentum * b_mean
         run_var = (1 - momentum) * run_var + momentum * b_var
-        err = max(err, float((run_mean - bn.running_mean).abs().max()),
-                  float((run_var - bn.running_var).abs().max()))
-        for f in range(c):
-            rows.append({"step": step, "feature": f, "batch mean": float(b_mean[f]),
-                         "batch variance": float(b_var[f]),
-                         "running_mean": float(bn.running_mean[f]),
-                         "running_var": float(bn.running_var[f])})
+        err = torch.maximum(err, torch.maximum((run_mean - bn.running_mean).abs().max(),
+                                               (run_var - bn.running_var).abs().max()))
+        stats.append(torch.stack([b_mean, b_var, bn.running_mean.clone(),
+                                  bn.running_var.clone()]))
+    table = torch.stack(stats).permute(0, 2, 1).reshape(-1, 4).numpy()  # (step, feature) rows
+    history = pd.DataFrame({"step": np.repeat(np.arange(1, steps + 1), c),
+                            "feature": np.tile(np.arange(c), steps),
+                            "batch mean": table[:, 0], "batch variance": table[:, 1],
+                            "running_mean": table[:, 2], "running_var": table[:, 3]})
     test = data_mean + data_std * torch.randn(batch, c, generator=gen)
     with torch.no_grad():
         before = (bn.running_mean.clone(), bn.running_var.clone())
@@ -282,17 +284,19 @@ def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int,
         bn.running_mean.copy_(before[0])  # keep the picture about eval, not one more update
         bn.running_var.copy_(before[1])
         y_eval = bn.eval()(test)
-    return BatchNormDemo(pd.DataFrame(rows), err, y_train.mean(0).numpy(),
+    return BatchNormDemo(history, float(err), y_train.mean(0).numpy(),
                          y_train.std(0, unbiased=False).numpy(), y_eval.mean(0).numpy(),
                          y_eval.std(0, unbiased=False).numpy(), c, data_mean, data_std)
 
 
 def batchnorm_chart(demo: BatchNormDemo, feature: int = 0) -> dict[str, Any]:
-    """Batch and running statistics per step, dashed batch lines, gray true values."""
-    df = demo.history[demo.history["feature"] == feature]
-    long = df.melt("step", ["batch mean", "running_mean", "batch variance", "running_var"],
-                   var_name="statistic", value_name="value")
-    lines = {"data": {"values": _records(long)}, "mark": {"type": "line", "point": True},
+    """Batch and running statistics per step, dashed batch lines, gray true values.
+    One record per step, folded into one line per statistic in the browser."""
+    names = ["batch mean", "running_mean", "batch variance", "running_var"]
+    df = demo.history[demo.history["feature"] == feature][["step", *names]]
+    lines = {"data": {"values": _records(df)},
+             "transform": [{"fold": names, "as": ["statistic", "value"]}],
+             "mark": {"type": "line", "point": True},
              "encoding": {
                  "x": {"field": "step", "type": "quantitative"},
                  "y": {"field": "value", "type": "quantitative", "title": None},
