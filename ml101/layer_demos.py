@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import torch
@@ -20,6 +19,25 @@ from torch import nn
 
 from ml101.layers import build, conv_out
 from ml101.runtime import seeded
+
+# Charts are plain Vega-Lite dicts (the grammar Altair emits, built directly: Altair's
+# validation and to_dict cost ~100 ms per chart, more than a whole rerun's budget). Data
+# sits inline as records inside a layer, so Streamlit sends it as JSON with no Arrow trip.
+TOP_LEGEND = {"orient": "top", "title": None}
+
+
+def _num(v: float) -> float | None:
+    """A JSON-safe number: NaN and infinities become null (JSON has no NaN)."""
+    f = float(v)
+    return f if np.isfinite(f) else None
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as plain-Python dicts (json.dumps refuses NumPy scalars, and NaN is not JSON)."""
+    cols = {c: df[c].tolist() for c in df.columns}
+    return [{c: (_num(v) if isinstance(v, float) else v) for c, v in zip(cols, row,
+                                                                          strict=True)}
+            for row in zip(*cols.values(), strict=True)]
 
 DEMO_MAX_PARAMS = 2_000_000  # live demos build real (not meta) modules: keep them small
 KERNELS: tuple[str, ...] = ("vertical edges", "horizontal edges", "blur", "sharpen", "random")
@@ -36,15 +54,21 @@ def activation_curve(layer: str, params: dict[str, Any], lo: float = -5.0, hi: f
                          "f'(x)": grad.numpy()})
 
 
-def activation_chart(curve: pd.DataFrame, title: str) -> alt.Chart:
+def activation_chart(curve: pd.DataFrame, title: str) -> dict[str, Any]:
+    """f and f' as two lines, as a Vega-Lite spec."""
     long = curve.melt("x", var_name="curve", value_name="y")
-    return alt.Chart(long, title=title).mark_line(strokeWidth=3).encode(
-        x=alt.X("x:Q"), y=alt.Y("y:Q", title=None),
-        color=alt.Color("curve:N", scale=alt.Scale(range=["#1f77b4", "#ff7f0e"]),
-                        legend=alt.Legend(orient="top", title=None)),
-        strokeDash=alt.StrokeDash("curve:N", legend=None),
-        tooltip=["x:Q", "curve:N", alt.Tooltip("y:Q", format=".4f")],
-    ).properties(height=300)
+    return {"title": title, "height": 300, "layer": [{
+        "data": {"values": _records(long)},
+        "mark": {"type": "line", "strokeWidth": 3},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative"},
+            "y": {"field": "y", "type": "quantitative", "title": None},
+            "color": {"field": "curve", "type": "nominal",
+                      "scale": {"range": ["#1f77b4", "#ff7f0e"]}, "legend": TOP_LEGEND},
+            "strokeDash": {"field": "curve", "type": "nominal", "legend": None},
+            "tooltip": [{"field": "x", "type": "quantitative"},
+                        {"field": "curve", "type": "nominal"},
+                        {"field": "y", "type": "quantitative", "format": ".4f"}]}}]}
 
 
 @dataclass
@@ -157,31 +181,34 @@ def slide(op: str, k: int, stride: int, padding: int, dilation: int, position: i
                   terms, manual, n)
 
 
-def _grid(values: np.ndarray, name: str) -> pd.DataFrame:
-    rows, cols = np.indices(values.shape)
-    return pd.DataFrame({"row": rows.ravel(), "col": cols.ravel(), name: values.ravel()})
-
-
 def heatmap(values: np.ndarray, title: str, highlight: list[tuple[int, int]] | None = None,
-            scheme: str = "blues", cell: int = 34, fmt: str = ".2f") -> alt.LayerChart:
-    """A matrix as coloured cells with their values; highlighted cells get a red frame."""
-    df = _grid(values, "v")
-    df["label"] = [("pad" if np.isnan(v) else format(v, fmt)) for v in df["v"]]
-    df["hi"] = [(r, c) in set(highlight or []) for r, c in zip(df["row"], df["col"], strict=True)]
+            scheme: str = "blues", cell: int = 34, fmt: str = ".2f") -> dict[str, Any]:
+    """A matrix as coloured cells with their values; highlighted cells get a red frame.
+    NaN cells (padding) are drawn gray and labelled "pad"."""
+    marked = set(highlight or [])
     h, w = values.shape
-    base = alt.Chart(df, title=title).encode(
-        x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
-    rect = base.mark_rect(stroke="#888", strokeWidth=0.5).encode(
-        color=alt.condition("isValid(datum.v)",
-                            alt.Color("v:Q", scale=alt.Scale(scheme=scheme), legend=None),
-                            alt.value("#eeeeee")),
-        tooltip=["row:O", "col:O", alt.Tooltip("v:Q", format=".4f")])
-    frame = base.transform_filter("datum.hi").mark_rect(
-        fill=None, stroke="#d62728", strokeWidth=3)
-    text = base.mark_text(fontSize=10 if cell < 40 else 12).encode(
-        text="label:N",
-        color=alt.condition("abs(datum.v) > 0.6", alt.value("white"), alt.value("black")))
-    return alt.layer(rect, frame, text).properties(width=w * cell, height=h * cell)
+    cells = [{"row": r, "col": c, "v": _num(v),
+              "label": "pad" if np.isnan(v) else format(v, fmt), "hi": (r, c) in marked}
+             for (r, c), v in zip(np.ndindex(h, w), values.ravel().tolist(), strict=True)]
+    xy = {"x": {"field": "col", "type": "ordinal", "axis": None},
+          "y": {"field": "row", "type": "ordinal", "axis": None}}
+    rect = {"mark": {"type": "rect", "stroke": "#888", "strokeWidth": 0.5}, "encoding": {
+        **xy,
+        "color": {"condition": {"test": "isValid(datum.v)", "field": "v",
+                                "type": "quantitative", "scale": {"scheme": scheme},
+                                "legend": None},
+                  "value": "#eeeeee"},
+        "tooltip": [{"field": "row", "type": "ordinal"}, {"field": "col", "type": "ordinal"},
+                    {"field": "v", "type": "quantitative", "format": ".4f"}]}}
+    frame = {"transform": [{"filter": "datum.hi"}],
+             "mark": {"type": "rect", "fill": None, "stroke": "#d62728", "strokeWidth": 3},
+             "encoding": xy}
+    text = {"mark": {"type": "text", "fontSize": 10 if cell < 40 else 12}, "encoding": {
+        **xy, "text": {"field": "label", "type": "nominal"},
+        "color": {"condition": {"test": "abs(datum.v) > 0.6", "value": "white"},
+                  "value": "black"}}}
+    return {"title": title, "width": w * cell, "height": h * cell, "autosize": {"type": "pad"},
+            "layer": [{"data": {"values": cells}, "layer": [rect, frame, text]}]}
 
 
 # --- Dropout --------------------------------------------------------------------------
@@ -230,24 +257,26 @@ def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int,
     c = min(num_features, max_features)
     bn = nn.BatchNorm1d(c, momentum=momentum, affine=affine)
     gen = torch.Generator().manual_seed(seed)
-    rows = []
+    stats = []  # per step: batch mean, batch variance, running_mean, running_var [4, c]
     run_mean, run_var = torch.zeros(c), torch.ones(c)
-    err = 0.0
+    err = torch.zeros(())
     bn.train()
-    for step in range(1, steps + 1):
+    for _ in range(steps):
         xb = data_mean + data_std * torch.randn(batch, c, generator=gen)
         with torch.no_grad():
             bn(xb)
         b_mean, b_var = xb.mean(0), xb.var(0, unbiased=True)
         run_mean = (1 - momentum) * run_mean + momentum * b_mean
         run_var = (1 - momentum) * run_var + momentum * b_var
-        err = max(err, float((run_mean - bn.running_mean).abs().max()),
-                  float((run_var - bn.running_var).abs().max()))
-        for f in range(c):
-            rows.append({"step": step, "feature": f, "batch mean": float(b_mean[f]),
-                         "batch variance": float(b_var[f]),
-                         "running_mean": float(bn.running_mean[f]),
-                         "running_var": float(bn.running_var[f])})
+        err = torch.maximum(err, torch.maximum((run_mean - bn.running_mean).abs().max(),
+                                               (run_var - bn.running_var).abs().max()))
+        stats.append(torch.stack([b_mean, b_var, bn.running_mean.clone(),
+                                  bn.running_var.clone()]))
+    table = torch.stack(stats).permute(0, 2, 1).reshape(-1, 4).numpy()  # (step, feature) rows
+    history = pd.DataFrame({"step": np.repeat(np.arange(1, steps + 1), c),
+                            "feature": np.tile(np.arange(c), steps),
+                            "batch mean": table[:, 0], "batch variance": table[:, 1],
+                            "running_mean": table[:, 2], "running_var": table[:, 3]})
     test = data_mean + data_std * torch.randn(batch, c, generator=gen)
     with torch.no_grad():
         before = (bn.running_mean.clone(), bn.running_var.clone())
@@ -255,26 +284,33 @@ def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int,
         bn.running_mean.copy_(before[0])  # keep the picture about eval, not one more update
         bn.running_var.copy_(before[1])
         y_eval = bn.eval()(test)
-    return BatchNormDemo(pd.DataFrame(rows), err, y_train.mean(0).numpy(),
+    return BatchNormDemo(history, float(err), y_train.mean(0).numpy(),
                          y_train.std(0, unbiased=False).numpy(), y_eval.mean(0).numpy(),
                          y_eval.std(0, unbiased=False).numpy(), c, data_mean, data_std)
 
 
-def batchnorm_chart(demo: BatchNormDemo, feature: int = 0) -> alt.Chart:
-    df = demo.history[demo.history["feature"] == feature]
-    long = df.melt("step", ["batch mean", "running_mean", "batch variance", "running_var"],
-                   var_name="statistic", value_name="value")
-    targets = pd.DataFrame({"value": [demo.data_mean, demo.data_std**2],
-                            "label": ["true mean", "true variance"]})
-    lines = alt.Chart(long).mark_line(point=True).encode(
-        x="step:Q", y=alt.Y("value:Q", title=None),
-        color=alt.Color("statistic:N", legend=alt.Legend(orient="top", title=None)),
-        strokeDash=alt.condition(alt.FieldOneOfPredicate("statistic", ["batch mean",
-                                                                        "batch variance"]),
-                                 alt.value([4, 3]), alt.value([1, 0])),
-        tooltip=["step:Q", "statistic:N", alt.Tooltip("value:Q", format=".4f")])
-    rules = alt.Chart(targets).mark_rule(color="gray", strokeDash=[2, 2]).encode(y="value:Q")
-    return alt.layer(lines, rules).properties(height=280, title=f"Feature {feature}")
+def batchnorm_chart(demo: BatchNormDemo, feature: int = 0) -> dict[str, Any]:
+    """Batch and running statistics per step, dashed batch lines, gray true values.
+    One record per step, folded into one line per statistic in the browser."""
+    names = ["batch mean", "running_mean", "batch variance", "running_var"]
+    df = demo.history[demo.history["feature"] == feature][["step", *names]]
+    lines = {"data": {"values": _records(df)},
+             "transform": [{"fold": names, "as": ["statistic", "value"]}],
+             "mark": {"type": "line", "point": True},
+             "encoding": {
+                 "x": {"field": "step", "type": "quantitative"},
+                 "y": {"field": "value", "type": "quantitative", "title": None},
+                 "color": {"field": "statistic", "type": "nominal", "legend": TOP_LEGEND},
+                 "strokeDash": {"condition": {"test": {"field": "statistic", "oneOf": [
+                     "batch mean", "batch variance"]}, "value": [4, 3]}, "value": [1, 0]},
+                 "tooltip": [{"field": "step", "type": "quantitative"},
+                             {"field": "statistic", "type": "nominal"},
+                             {"field": "value", "type": "quantitative", "format": ".4f"}]}}
+    rules = {"data": {"values": [{"value": demo.data_mean, "label": "true mean"},
+                                 {"value": demo.data_std**2, "label": "true variance"}]},
+             "mark": {"type": "rule", "color": "gray", "strokeDash": [2, 2]},
+             "encoding": {"y": {"field": "value", "type": "quantitative"}}}
+    return {"title": f"Feature {feature}", "height": 280, "layer": [lines, rules]}
 
 
 # --- LSTM -----------------------------------------------------------------------------
@@ -333,9 +369,15 @@ def lstm_demo(params: dict[str, Any], seq_len: int, batch: int, seed: int,
                     diff, last, first_back, trace)
 
 
-def lstm_chart(demo: LSTMDemo) -> alt.Chart:
-    return alt.Chart(demo.trace, title="Top layer's hidden state over time (sample 0)").mark_line(
-        point=True).encode(
-        x=alt.X("t:O", title="time step t"), y=alt.Y("value:Q", title=None),
-        color=alt.Color("unit:N", legend=alt.Legend(orient="top", title=None)),
-        tooltip=["t:O", "unit:N", alt.Tooltip("value:Q", format=".4f")]).properties(height=260)
+def lstm_chart(demo: LSTMDemo) -> dict[str, Any]:
+    """A few hidden units of the top layer over time, as a Vega-Lite spec."""
+    return {"title": "Top layer's hidden state over time (sample 0)", "height": 260,
+            "layer": [{"data": {"values": _records(demo.trace)},
+                       "mark": {"type": "line", "point": True}, "encoding": {
+                "x": {"field": "t", "type": "ordinal", "title": "time step t",
+                      "axis": {"labelAngle": 0}},
+                "y": {"field": "value", "type": "quantitative", "title": None},
+                "color": {"field": "unit", "type": "nominal", "legend": TOP_LEGEND},
+                "tooltip": [{"field": "t", "type": "ordinal"},
+                            {"field": "unit", "type": "nominal"},
+                            {"field": "value", "type": "quantitative", "format": ".4f"}]}}]}

@@ -2,15 +2,18 @@
 
 Shapes and parameters come from real `torch.nn` modules built on the `meta` device,
 so PyTorch's own shape logic answers without allocating a byte; a layer of any size
-can be asked about. Before that, the rules are checked here so that a shape that does
+can be asked about. (A small LSTM runs on the CPU instead: PyTorch works a meta LSTM
+out one time step at a time in Python, ~6 ms a step, where the real one takes
+microseconds.) Before that, the rules are checked here so that a shape that does
 not fit gets a message in words (which dimension, what was expected), not PyTorch's
 terse one. The conv/pool output formula is the one in PyTorch's documentation.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -24,7 +27,8 @@ ACTIVATIONS: tuple[str, ...] = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax
 
 MAX_NDIM = 5
 MAX_DIM = 100_000
-MAX_NUMEL = 10**9  # shapes are only ever probed on the meta device
+MAX_NUMEL = 10**9  # big shapes are only ever probed on the meta device
+REAL_LSTM_WORK = 5_000_000  # multiply-adds: an LSTM this small runs for real in ~1 ms
 
 
 class ShapeError(ValueError):
@@ -329,11 +333,39 @@ def count_formula(layer: str, params: dict[str, Any]) -> tuple[int, str]:
     return 0, r"0\ \text{(no parameters)}"
 
 
+def lstm_work(params: dict[str, Any], shape: tuple[int, ...]) -> int:
+    """Multiply-adds of one LSTM forward pass (4 gates, every layer and direction)."""
+    p = _clean("LSTM", params)
+    steps = math.prod(shape[:-1])  # time steps x batch
+    n_dir = 2 if p["bidirectional"] else 1
+    h, inp, work = p["hidden_size"], p["input_size"], 0
+    for _ in range(p["num_layers"]):
+        work += n_dir * 4 * h * (inp + h) * steps
+        inp = n_dir * h
+    return work
+
+
+def probe_device(layer: str, params: dict[str, Any], shape: tuple[int, ...]) -> str:
+    """Where `probe` runs the module: "cpu" for a small LSTM, else "meta"."""
+    small = layer == "LSTM" and lstm_work(params, shape) <= REAL_LSTM_WORK
+    return "cpu" if small else "meta"
+
+
 def probe(layer: str, params: dict[str, Any], shape: tuple[int, ...]) -> Probe:
-    """Check the rules, then ask a real (meta-device) module; ShapeError if it won't fit."""
+    """Check the rules, then ask a real module (meta device unless it is a small LSTM);
+    ShapeError if it won't fit. Cached: the answer depends only on the arguments."""
+    cached = _probe(layer, tuple(sorted(_clean(layer, params).items())), tuple(shape))
+    return replace(cached, params=dict(cached.params))  # callers may not change the cache
+
+
+@functools.lru_cache(maxsize=512)
+def _probe(layer: str, items: tuple[tuple[str, Any], ...], shape: tuple[int, ...]) -> Probe:
+    params = dict(items)
     predicted, formulas = predict(layer, params, shape)
-    module = build(layer, params)
-    x = torch.empty(shape, device="meta")
+    device = probe_device(layer, params, shape)
+    module = build(layer, params, device)
+    x = torch.zeros(shape, device=device) if device == "cpu" else torch.empty(shape,
+                                                                                device="meta")
     try:
         with torch.no_grad():
             y = module(x)
@@ -349,7 +381,7 @@ def probe(layer: str, params: dict[str, Any], shape: tuple[int, ...]) -> Probe:
     tensors = [ParamInfo(n, tuple(t.shape), t.numel(), True) for n, t in module.named_parameters()]
     tensors += [ParamInfo(n, tuple(t.shape), t.numel(), False) for n, t in module.named_buffers()]
     _, cf = count_formula(layer, params)
-    return Probe(layer, _clean(layer, params), shape, outputs, tensors, formulas, cf, repr(module))
+    return Probe(layer, params, shape, outputs, tensors, formulas, cf, repr(module))
 
 
 def code_for(layer: str, params: dict[str, Any], shape: tuple[int, ...], seed: int) -> str:

@@ -26,6 +26,7 @@ MEMORY_BUDGET_BYTES = 64 * 2**20
 _rng_lock = threading.Lock()
 _heavy = threading.BoundedSemaphore(max(1, MAX_HEAVY))
 _configured = False
+_thread = threading.local()  # OpenMP keeps its thread count per OS thread
 
 
 class BudgetError(ValueError):
@@ -41,11 +42,19 @@ def torch_threads() -> int:
 
 
 def configure() -> None:
-    """Apply the policy once per process (safe to call on every rerun)."""
+    """Apply the policy to the calling thread (safe, and needed, on every rerun).
+
+    torch.set_num_threads sets OpenMP's count for the calling thread only: a thread
+    started later (Streamlit runs each rerun in a fresh script thread) gets OpenMP's
+    default, all cores, and on a busy machine one tiny LSTM then takes ~250 ms
+    instead of 0.4 ms. So the count is set once per thread, the inter-op pool once
+    per process."""
     global _configured
+    if not getattr(_thread, "configured", False):
+        torch.set_num_threads(torch_threads())
+        _thread.configured = True
     if _configured:
         return
-    torch.set_num_threads(torch_threads())
     with suppress(RuntimeError):  # already set, or parallel work has started
         torch.set_num_interop_threads(1)
     _configured = True

@@ -14,8 +14,8 @@ import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import torch
@@ -195,32 +195,53 @@ def gradient_check(model: nn.Sequential, hidden: str, X: torch.Tensor, y: torch.
     return rows
 
 
-def loss_chart(r: Race) -> alt.LayerChart:
-    """Both loss curves (they overlap) above the per-step difference on a log scale."""
+def loss_chart(r: Race) -> dict[str, Any]:
+    """Both loss curves (they overlap) above the per-step difference on a log scale.
+
+    A plain Vega-Lite spec (the grammar Altair emits, built directly: Altair's to_dict
+    costs ~100 ms per chart), its data inline and compact (one record per step, unfolded
+    in the browser): Streamlit serialises the spec to JSON on every rerun."""
     n = len(r.losses_np)
     stride = max(1, n // 400)  # a few hundred points draw the same picture
     steps = np.arange(0, n, stride)
-    df = pd.DataFrame({"step": np.concatenate([steps, steps]),
-                       "loss": np.concatenate([r.losses_np[steps], r.losses_torch[steps]]),
-                       "network": ["NumPy (by hand)"] * len(steps) + ["PyTorch"] * len(steps)})
-    curves = alt.Chart(df, title="Training loss").mark_line().encode(
-        x=alt.X("step:Q", title="step"), y=alt.Y("loss:Q", title="BCE loss"),
-        color=alt.Color("network:N", legend=alt.Legend(orient="top", title=None)),
-        strokeDash=alt.StrokeDash("network:N", legend=None),
-        strokeWidth=alt.StrokeWidth("network:N", scale=alt.Scale(range=[5, 2]), legend=None),
-        tooltip=["step:Q", "network:N", alt.Tooltip("loss:Q", format=".10f")],
-    ).properties(height=260)
-    diff = pd.DataFrame({"step": steps, "|difference|": np.maximum(r.loss_diff[steps], 1e-18)})
-    below = alt.Chart(diff, title="|NumPy loss − PyTorch loss| per step (exact zeros drawn "
-                                  "at 1e-18)").mark_line(color="#d62728").encode(
-        x="step:Q", y=alt.Y("|difference|:Q", scale=alt.Scale(type="log")),
-        tooltip=["step:Q", alt.Tooltip("|difference|:Q", format=".3e")],
-    ).properties(height=160)
-    return alt.vconcat(curves, below).resolve_scale(x="shared")
+    curves = [{"step": s, "NumPy (by hand)": a, "PyTorch": b} for s, a, b in zip(
+        steps.tolist(), r.losses_np[steps].tolist(), r.losses_torch[steps].tolist(),
+        strict=True)]
+    diff = [{"step": s, "|difference|": v} for s, v in zip(
+        steps.tolist(), np.maximum(r.loss_diff[steps], 1e-18).tolist(), strict=True)]
+    step_x = {"field": "step", "type": "quantitative", "title": "step"}
+    top = {"title": "Training loss", "height": 260, "data": {"values": curves},
+           "transform": [{"fold": ["NumPy (by hand)", "PyTorch"], "as": ["network", "loss"]}],
+           "mark": "line", "encoding": {
+               "x": step_x, "y": {"field": "loss", "type": "quantitative", "title": "BCE loss"},
+               "color": {"field": "network", "type": "nominal",
+                         "legend": {"orient": "top", "title": None}},
+               "strokeDash": {"field": "network", "type": "nominal", "legend": None},
+               "strokeWidth": {"field": "network", "type": "nominal",
+                               "scale": {"range": [5, 2]}, "legend": None},
+               "tooltip": [{"field": "step", "type": "quantitative"},
+                           {"field": "network", "type": "nominal"},
+                           {"field": "loss", "type": "quantitative", "format": ".10f"}]}}
+    below = {"title": "|NumPy loss − PyTorch loss| per step (exact zeros drawn at 1e-18)",
+             "height": 160, "data": {"values": diff},
+             "mark": {"type": "line", "color": "#d62728"}, "encoding": {
+                 "x": step_x, "y": {"field": "|difference|", "type": "quantitative",
+                                    "scale": {"type": "log"}},
+                 "tooltip": [{"field": "step", "type": "quantitative"},
+                             {"field": "|difference|", "type": "quantitative",
+                              "format": ".3e"}]}}
+    return {"vconcat": [top, below], "resolve": {"scale": {"x": "shared"}}}
 
 
-def boundary_grid(r: Race, X: torch.Tensor, res: int = 50) -> pd.DataFrame:
-    """Both networks' P(class 1) on a grid over the data, for decision-boundary maps."""
+BOUNDARY_RES = 50  # grid points per side of a decision-boundary map
+# P(class 1) from blue to red, paler than the dots (class 0 blue, class 1 red) on top
+MAP_COLOURS = ["#8db7dc", "#f7f7f7", "#e39a8b"]
+OVERLAP = 1.25  # cells overlap their neighbours a little: no anti-aliasing seams
+
+
+def boundary_grid(r: Race, X: torch.Tensor, res: int = BOUNDARY_RES) -> pd.DataFrame:
+    """Both networks' P(class 1) on a grid over the data, for decision-boundary maps.
+    Row-major: x1 varies fastest, then x2."""
     lo, hi = X.min(0).values.numpy() - 0.3, X.max(0).values.numpy() + 0.3
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res))
     pts = np.stack([gx.ravel(), gy.ravel()], axis=1).astype(X.numpy().dtype)
@@ -231,21 +252,51 @@ def boundary_grid(r: Race, X: torch.Tensor, res: int = 50) -> pd.DataFrame:
 
 
 def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: str
-                   ) -> alt.LayerChart:
-    cells = alt.Chart(grid, title=which).mark_rect(opacity=0.8).encode(
-        x=alt.X("x1:Q", bin=alt.Bin(maxbins=50), title="x₁"),
-        y=alt.Y("x2:Q", bin=alt.Bin(maxbins=50), title="x₂"),
-        color=alt.Color(f"{which}:Q", scale=alt.Scale(scheme="redblue", domain=[0, 1],
-                                                       reverse=True),
-                        title="P(class 1)"))
-    pts = pd.DataFrame({"x1": X[:, 0].numpy(), "x2": X[:, 1].numpy(),
-                        "class": y[:, 0].numpy().astype(int).astype(str)})
-    dots = alt.Chart(pts).mark_point(filled=True, size=60, stroke="black", strokeWidth=0.6
-                                     ).encode(
-        x="x1:Q", y="x2:Q",
-        color=alt.Color("class:N", scale=alt.Scale(domain=["0", "1"],
-                                                    range=["#b2182b", "#2166ac"]), legend=None))
-    return alt.layer(cells, dots).properties(height=300, width=300)
+                   ) -> dict[str, Any]:
+    """One network's P(class 1) as a heat map under the data points, as a Vega-Lite spec.
+
+    The grid goes as a bare list of probabilities (rounded to 4 decimals: they only pick a
+    colour); the browser rebuilds each cell's position from its index, which keeps the
+    JSON Streamlit writes on every rerun about 4x smaller than one record per cell."""
+    res = round(len(grid) ** 0.5)
+    x0, x1 = float(grid["x1"].iloc[0]), float(grid["x1"].iloc[res - 1])
+    y0, y1 = float(grid["x2"].iloc[0]), float(grid["x2"].iloc[-1])
+    dx, dy = (x1 - x0) / (res - 1), (y1 - y0) / (res - 1)
+    probs = np.round(grid[which].to_numpy(dtype=float), 4).tolist()
+    dots = [{"x1": a, "x2": b, "class": str(int(c))} for a, b, c in zip(
+        X[:, 0].tolist(), X[:, 1].tolist(), y[:, 0].tolist(), strict=True)]
+    col, row = f"((datum.i - 1) % {res})", f"floor((datum.i - 1) / {res})"
+    heat = {"data": {"values": probs},  # Vega-Lite wraps each number as {"data": p}
+            "transform": [
+                {"window": [{"op": "row_number", "as": "i"}]},
+                {"calculate": f"{x0!r} + ({col} - 0.5) * {dx!r}", "as": "left"},
+                {"calculate": f"datum.left + {dx * OVERLAP!r}", "as": "right"},
+                {"calculate": f"{y0!r} + ({row} - 0.5) * {dy!r}", "as": "bottom"},
+                {"calculate": f"datum.bottom + {dy * OVERLAP!r}", "as": "top"}],
+            "mark": {"type": "rect"}, "encoding": {
+                "x": {"field": "left", "type": "quantitative", "title": "x₁",
+                      "scale": {"zero": False, "nice": False}},
+                "x2": {"field": "right"},
+                "y": {"field": "bottom", "type": "quantitative", "title": "x₂",
+                      "scale": {"zero": False, "nice": False}},
+                "y2": {"field": "top"},
+                "color": {"field": "data", "type": "quantitative", "title": "P(class 1)",
+                          "scale": {"domain": [0, 0.5, 1], "range": MAP_COLOURS}},
+                "tooltip": [{"field": "data", "type": "quantitative", "title": "P(class 1)",
+                             "format": ".3f"}]}}
+    points = {"data": {"values": dots},
+              "mark": {"type": "point", "filled": True, "size": 60, "stroke": "black",
+                       "strokeWidth": 0.6},
+              "encoding": {"x": {"field": "x1", "type": "quantitative"},
+                           "y": {"field": "x2", "type": "quantitative"},
+                           "color": {"field": "class", "type": "nominal", "legend": None,
+                                     "scale": {"domain": ["0", "1"],
+                                               "range": ["#2166ac", "#b2182b"]}},
+                           "tooltip": [{"field": "x1", "type": "quantitative", "format": ".3f"},
+                                       {"field": "x2", "type": "quantitative", "format": ".3f"},
+                                       {"field": "class", "type": "nominal"}]}}
+    return {"title": which, "height": 300, "width": 300, "layer": [heat, points],
+            "resolve": {"scale": {"color": "independent"}}}  # P(class 1) vs class colours
 
 
 @functools.cache

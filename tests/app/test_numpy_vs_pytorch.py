@@ -76,3 +76,33 @@ def test_saving_tab_catches_the_pickle_failure(open_app: OpenPage) -> None:
     assert at.warning and "UnpicklingError" in at.warning[0].value
     table = at.dataframe[0].value
     assert table["loss"][0] == table["loss"][1] != table["loss"][2]
+
+
+def test_view_changes_never_retrain(open_app: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Training runs once per settings; tabs and view controls reuse it, new settings don't."""
+    calls: list[int] = []
+    race = twin.race
+
+    def counted(*args: object, **kwargs: object) -> twin.Race:
+        calls.append(1)
+        return race(*args, **kwargs)
+
+    monkeypatch.setattr(twin, "race", counted)
+    at = open_app(URL, np_ep="200")
+    assert calls == [1]
+    final = metrics(at)["Final loss (NumPy | PyTorch)"]
+    at.session_state["np_tab"] = "Gradients"  # what clicking the tab does
+    at.run()
+    assert "Largest |manual − autograd| over every gradient" in metrics(at)
+    at.segmented_control(key="np_when").set_value("end").run()
+    assert_clean(at)
+    assert calls == [1]
+    at.slider(key="np_lr").set_value(0.3).run()
+    assert calls == [1, 1]
+    at.slider(key="np_lr").set_value(0.5).run()  # back to settings this user has trained
+    assert calls == [1, 1]
+    assert_clean(at)
+    at.session_state["np_tab"] = "Train side by side"
+    at.run()
+    assert metrics(at)["Final loss (NumPy | PyTorch)"] == final
+    assert calls == [1, 1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -65,3 +67,25 @@ def test_softmax_sums_to_one_along_dim() -> None:
         s = demos.softmax_demo(dim, seed=0)
         assert np.allclose(s.sums, 1)
         assert np.allclose(s.probs, torch.softmax(torch.from_numpy(s.logits), dim).numpy())
+
+
+def test_charts_are_strict_json_with_the_numbers_shown() -> None:
+    """Specs go to the browser as JSON: no NaN (padding is null and labelled "pad"),
+    every cell present, highlighted cells flagged."""
+    w = demos.slide("conv", 3, 1, 1, 1, 0)
+    spec = json.loads(json.dumps(demos.heatmap(w.padded, "in", w.cells), allow_nan=False))
+    cells = spec["layer"][0]["data"]["values"]
+    assert len(cells) == 10 * 10 and spec["width"] == 10 * 34
+    corner = cells[0]
+    assert corner["v"] is None and corner["label"] == "pad" and corner["hi"]
+    assert sum(c["hi"] for c in cells) == 9
+    inside = next(c for c in cells if c["row"] == 3 and c["col"] == 3)
+    assert inside["v"] == float(w.padded[3, 3]) and inside["label"] == f"{w.padded[3, 3]:.2f}"
+    curve = demos.activation_curve("Tanh", {})
+    act = demos.activation_chart(curve, "t")["layer"][0]["data"]["values"]
+    assert len(act) == 2 * len(curve) and {r["curve"] for r in act} == {"f(x)", "f'(x)"}
+    bn = demos.batchnorm_demo(3, 0.1, True, 5, 0)
+    json.dumps(demos.batchnorm_chart(bn), allow_nan=False)
+    lstm = demos.lstm_demo({"input_size": 3, "hidden_size": 5, "num_layers": 1}, 4, 2, 0)
+    trace = demos.lstm_chart(lstm)["layer"][0]["data"]["values"]
+    assert len(trace) == 4 * 4 and json.dumps(trace, allow_nan=False)

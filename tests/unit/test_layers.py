@@ -36,6 +36,31 @@ def test_lesson_numbers() -> None:
     assert lstm.n_params == 5920
 
 
+@pytest.mark.parametrize("bd", [False, True])
+def test_small_lstm_runs_on_cpu_with_the_meta_answer(bd: bool) -> None:
+    """The CPU shortcut for small LSTMs gives what the meta device gives (which PyTorch
+    works out a time step at a time in Python, ~6 ms a step); a big LSTM still goes to
+    the meta device (no memory for its weights)."""
+    params = {**layers.defaults("LSTM"), "bidirectional": bd, "batch_first": True}
+    shape = (3, 40, 10)
+    assert layers.probe_device("LSTM", params, shape) == "cpu"
+    fast = layers.probe("LSTM", params, shape)
+    meta = layers.build("LSTM", params)(torch.empty(shape, device="meta"))
+    assert fast.outputs == {"output": tuple(meta[0].shape), "h_n": tuple(meta[1][0].shape),
+                            "c_n": tuple(meta[1][1].shape)}
+    huge = {**params, "hidden_size": 1024, "num_layers": 4}
+    assert layers.probe_device("LSTM", huge, (1, 2, 10)) == "meta"
+    assert layers.probe("LSTM", huge, (1, 2, 10)).n_params == layers.count_formula(
+        "LSTM", huge)[0]
+    assert layers.probe_device("Conv2d", layers.defaults("Conv2d"), (1, 3, 28, 28)) == "meta"
+
+
+def test_probe_cache_hands_out_copies() -> None:
+    first = layers.probe("Linear", layers.defaults("Linear"), (8, 10))
+    first.params["out_features"] = 99
+    assert layers.probe("Linear", layers.defaults("Linear"), (8, 10)).params["out_features"] == 5
+
+
 @settings(max_examples=60, deadline=None)
 @given(size=st.integers(1, 20), k=st.integers(1, 7), s=st.integers(1, 4), p=st.integers(0, 3),
        d=st.integers(1, 3), ceil_mode=st.booleans(), pool=st.booleans())

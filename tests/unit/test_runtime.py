@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
 
 import pytest
@@ -61,3 +62,25 @@ def test_thread_count_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
     assert runtime.torch_threads() == 3
     monkeypatch.setenv("ML101_TORCH_THREADS", "lots")
     assert 1 <= runtime.torch_threads() <= runtime.DEFAULT_THREADS
+
+
+def test_every_script_thread_gets_the_thread_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Streamlit runs each rerun in a new thread, and OpenMP keeps its thread count per
+    thread: configure() must apply it in each one, not once per process."""
+    try:
+        omp_max = ctypes.CDLL(None).omp_get_max_threads  # torch's OpenMP, loaded already
+    except AttributeError:
+        pytest.skip("this torch build does not use OpenMP")
+    monkeypatch.setenv("ML101_TORCH_THREADS", "1")
+    runtime.configure()
+    seen: list[int] = []
+
+    def rerun() -> None:
+        runtime.configure()
+        seen.append(omp_max())
+
+    for _ in range(2):
+        t = threading.Thread(target=rerun)
+        t.start()
+        t.join()
+    assert seen == [1, 1]

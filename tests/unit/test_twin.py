@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
+import math
+from types import SimpleNamespace
 
 import pytest
 
@@ -58,3 +61,34 @@ def test_generated_code_prints_the_page_numbers() -> None:
     assert first == pytest.approx([r.losses_np[0], r.losses_torch[0]], abs=1e-12)
     assert final == pytest.approx([r.losses_np[-1], r.losses_torch[-1]], abs=1e-12)
     assert float(lines["largest per-step loss difference"][0]) < 1e-12
+
+
+def test_charts_are_json_and_the_map_cells_land_on_the_grid() -> None:
+    """The specs Streamlit sends: strict JSON, losses exact, and each map cell starting
+    half a cell before its grid point and a quarter wider than the spacing (so cells
+    overlap, leaving no seams) when the browser rebuilds it from the cell's index."""
+    X, y = twin.load_data("moons", 60, 0.1, 1)
+    r = twin.race((2, 5, 1), "tanh", X, y, 900, 0.3, seed=1)
+    loss = json.loads(json.dumps(twin.loss_chart(r), allow_nan=False))
+    top, below = loss["vconcat"]
+    assert len(top["data"]["values"]) == len(below["data"]["values"]) == 450  # stride 2
+    assert top["data"]["values"][-1]["PyTorch"] == r.losses_torch[898]
+    grid = twin.boundary_grid(r, X)
+    spec = json.loads(json.dumps(twin.boundary_chart(grid, X, y, "NumPy"), allow_nan=False))
+    heat, dots = spec["layer"]
+    probs = heat["data"]["values"]
+    assert len(probs) == twin.BOUNDARY_RES**2 and len(dots["data"]["values"]) == len(X)
+    assert max(abs(p - q) for p, q in zip(probs, grid["NumPy"], strict=True)) <= 5e-5
+    dx, dy = grid["x1"][1] - grid["x1"][0], grid["x2"][len(probs) - 1] - grid["x2"][0]
+    dy /= twin.BOUNDARY_RES - 1
+    calc = {t["as"]: t["calculate"] for t in heat["transform"] if "calculate" in t}
+    for i in (1, 2, 51, len(probs)):  # row_number counts from 1
+        env = {"datum": SimpleNamespace(i=i), "floor": math.floor}
+        left = eval(calc["left"], env)  # noqa: S307 (a spec built by the code under test)
+        env["datum"].left = left
+        bottom = eval(calc["bottom"], env)  # noqa: S307
+        env["datum"].bottom = bottom
+        right, top_ = eval(calc["right"], env), eval(calc["top"], env)  # noqa: S307
+        assert left + dx / 2 == pytest.approx(grid["x1"][i - 1])
+        assert bottom + dy / 2 == pytest.approx(grid["x2"][i - 1])
+        assert (right - left, top_ - bottom) == pytest.approx((1.25 * dx, 1.25 * dy))
