@@ -21,6 +21,8 @@ from ml101.trainer import (
     LIVE_CHUNK_S,
     OPTIMIZERS,
     PRESETS,
+    SPEED_OPTIONS,
+    TICK_S,
     Preset,
     RunConfig,
     Trainer,
@@ -42,8 +44,6 @@ LR_OPTIONS = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.3, 0.5, 1.0, 3.0,
               100.0]
 WD_OPTIONS = [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1]
 BATCH_OPTIONS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-SPEED_OPTIONS = [1, 2, 5, 10, 25, 50, 100]
-TICK_S = 0.5
 STATE = "tr_state"
 
 

@@ -49,6 +49,8 @@ SNAPSHOT_BYTES = 8 * 2**20  # per run; past this, every other snapshot is droppe
 # Seconds of training per live tick: long enough that redrawing the charts stays a small
 # share of each tick, short enough that the page feels live.
 LIVE_CHUNK_S = 0.5
+TICK_S = 0.5  # how often the live page redraws while playing
+SPEED_OPTIONS = [1, 2, 5, 10, 25, 50, 100]  # epochs per tick the page offers
 
 
 @dataclass(frozen=True)
