@@ -26,6 +26,9 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#7f7f7f"]
 MARKS = {"best": "#2ca02c", "shown": "#555"}
 Spec = dict[str, Any]
+# The plots keep their own size and the axes and legends are added around them
+# (Streamlit's default autosize would squeeze a plot to make room for them).
+PAD = {"type": "pad"}
 
 
 def _num(v: float) -> float | None:
@@ -60,7 +63,7 @@ def curves_spec(t: Trainer, at_epoch: int | None = None, height: int = 230) -> S
     the rewind position (if any) as a grey one."""
     hist = {"values": history_records(t)}
     x = {"field": "epoch", "type": "quantitative", "title": "epoch",
-         "scale": {"domainMin": 0}}
+         "scale": {"domainMin": 0}, "axis": {"tickMinStep": 1, "format": "d"}}
     loss = {
         "data": hist,
         "transform": [{"fold": ["train loss", "val loss"], "as": ["curve", "loss"]}],
@@ -90,10 +93,10 @@ def curves_spec(t: Trainer, at_epoch: int | None = None, height: int = 230) -> S
     }
     rules = _rules(t, at_epoch)
     own = {"scale": {"color": "independent"}}  # the rules' colours are not the curves'
-    return {"hconcat": [
-        {"layer": [loss, *rules], "width": 320, "height": height, "title": "Loss",
+    return {"autosize": PAD, "hconcat": [
+        {"layer": [loss, *rules], "width": 240, "height": height, "title": "Loss",
          "resolve": own},
-        {"layer": [acc, *rules], "width": 240, "height": height,
+        {"layer": [acc, *rules], "width": 150, "height": height,
          "title": "Validation accuracy", "resolve": own},
     ]}
 
@@ -202,14 +205,16 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
             "fill": {"condition": {"test": "datum.set === 'train'", "field": "cls",
                                    "type": "nominal", "scale": cls_scale, "legend": None},
                      "value": "white"},
-            "shape": {"field": "set", "type": "nominal", "legend": {"title": None}},
+            "shape": {"field": "set", "type": "nominal",
+                      "legend": {"title": None, "symbolStrokeColor": "#555",
+                                 "symbolStrokeWidth": 1.5}},
             "tooltip": [{"field": "set", "type": "nominal"},
                         {"field": "cls", "type": "nominal", "title": "class"},
                         {"field": "x", "type": "quantitative", "format": ".2f"},
                         {"field": "y", "type": "quantitative", "format": ".2f"}]},
     }
-    return {"layer": [heat, pts], "width": size, "height": size, "title": "Decision boundary",
-            "resolve": {"scale": {"color": "independent"}}}
+    return {"autosize": PAD, "layer": [heat, pts], "width": size, "height": size,
+            "title": "Decision boundary", "resolve": {"scale": {"color": "independent"}}}
 
 
 def _same_weights(model: nn.Module, seen: list[torch.Tensor] | None) -> bool:
@@ -254,7 +259,8 @@ def confusion_spec(matrix: list[list[int]]) -> Spec:
             "encoding": {**enc, "text": {"field": "count", "type": "quantitative"},
                          "color": {"condition": {"test": f"datum.count > {half!r}",
                                                  "value": "white"}, "value": "black"}}}
-    return {"layer": [{"data": {"values": rows}, "layer": [heat, text]}], "width": 220,
+    return {"autosize": PAD, "layer": [{"data": {"values": rows}, "layer": [heat, text]}],
+            "width": 220,
             "height": 220, "title": "Confusion matrix (validation)"}
 
 
