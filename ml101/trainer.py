@@ -5,9 +5,11 @@ split, model, optimizer and every number the page shows: per-epoch history, a sn
 of the weights per epoch (thinned when memory runs short) for rewinding, early stopping
 with patience and the best weights, and a diagnosis when the loss stops being a number.
 
-Batches are fetched by index (`X[idx]`), one indexing op per batch, instead of a
-DataLoader calling `__getitem__` once per sample and collating: on small tabular data
-that overhead, not the maths, is most of the lesson loop's time (see benches/).
+Each epoch gathers the shuffled training set once (`X[order]`) and cuts it into batches
+that are views (`.split(batch_size)`), instead of a DataLoader calling `__getitem__` once
+per sample and collating: on small tabular data that overhead, not the maths, is most of
+the lesson loop's time. Optimizers run fused (one kernel for all parameters): on CPU
+torch's default is a Python loop over them (see benches/trainer_vs_lesson.py).
 
 Randomness: data from the dataset's private generator, split and shuffling from a
 second private generator (seed + 1), weights and dropout from torch's global RNG,
@@ -47,6 +49,8 @@ SNAPSHOT_BYTES = 8 * 2**20  # per run; past this, every other snapshot is droppe
 # Seconds of training per live tick: long enough that redrawing the charts stays a small
 # share of each tick, short enough that the page feels live.
 LIVE_CHUNK_S = 0.5
+TICK_S = 0.5  # how often the live page redraws while playing
+SPEED_OPTIONS = [1, 2, 5, 10, 25, 50, 100]  # epochs per tick the page offers
 
 
 @dataclass(frozen=True)
@@ -119,25 +123,29 @@ class Restored:
     val_acc_after: float
 
 
+# fused=True: one kernel updates every parameter at once. On CPU, torch's default is a
+# Python loop over the parameters (foreach and fused are only picked by default on GPUs),
+# which costs more than the small network's own maths. RMSprop has no fused CPU kernel.
+_OPT_CLASS = {"sgd": "SGD", "momentum": "SGD", "adam": "Adam", "adamw": "AdamW",
+              "rmsprop": "RMSprop"}
+
+
+def _opt_kwargs(key: str) -> dict[str, Any]:
+    return {"momentum": 0.9, "fused": True} if key == "momentum" else (
+        {"foreach": True} if key == "rmsprop" else {"fused": True})
+
+
 def make_optimizer(key: str, params: Any, lr: float, weight_decay: float) -> optim.Optimizer:
-    if key == "sgd":
-        return optim.SGD(params, lr=lr, weight_decay=weight_decay)
-    if key == "momentum":
-        return optim.SGD(params, lr=lr, momentum=0.9, weight_decay=weight_decay)
-    if key == "adam":
-        return optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    if key == "adamw":
-        return optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    if key == "rmsprop":
-        return optim.RMSprop(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"unknown optimizer {key!r}; choose one of {', '.join(OPTIMIZERS)}")
+    if key not in _OPT_CLASS:
+        raise ValueError(f"unknown optimizer {key!r}; choose one of {', '.join(OPTIMIZERS)}")
+    cls = getattr(optim, _OPT_CLASS[key])
+    return cls(params, lr=lr, weight_decay=weight_decay, **_opt_kwargs(key))
 
 
 def optimizer_code(key: str, lr: float, weight_decay: float) -> str:
-    name = {"sgd": "SGD", "momentum": "SGD", "adam": "Adam", "adamw": "AdamW",
-            "rmsprop": "RMSprop"}[key]
-    extra = ", momentum=0.9" if key == "momentum" else ""
-    return f"optim.{name}(model.parameters(), lr={lr!r}{extra}, weight_decay={weight_decay!r})"
+    extra = "".join(f", {k}={v!r}" for k, v in _opt_kwargs(key).items())
+    return (f"optim.{_OPT_CLASS[key]}(model.parameters(), lr={lr!r}, "
+            f"weight_decay={weight_decay!r}{extra})")
 
 
 def check_config(cfg: RunConfig) -> None:
@@ -266,28 +274,33 @@ class Trainer:
         min_rows = 2 if self.cfg.batch_norm else 1
         m.train()
         order = torch.randperm(n, generator=self._shuffle)
+        # One gather per epoch; the batches are then views into it (no copy, no collate).
+        batches = zip(self.X_train[order].split(bs), self.y_train[order].split(bs),
+                      strict=True)
         total = 0.0
-        for start in range(0, n, bs):
-            idx = order[start:start + bs]
-            if len(idx) < min_rows:
+        step = self.iteration
+        for xb, yb in batches:
+            rows = len(xb)
+            if rows < min_rows:
                 continue  # BatchNorm cannot normalise a batch of one row in training mode
-            xb = self.X_train[idx]
             try:
-                out = m(xb)
-                loss = crit(out, self.y_train[idx])
+                loss = crit(m(xb), yb)
             except RuntimeError as exc:
-                self._stop(Problem("error", self.iteration + 1, "loss", _explain_error(exc)))
+                self.iteration = step
+                self._stop(Problem("error", step + 1, "loss", _explain_error(exc)))
                 return
-            value = loss.item()
+            value = loss.item()  # on CPU a plain read, no device sync; catches NaN at once
             if not math.isfinite(value):
+                self.iteration = step
                 self._stop(self._diagnose(xb, value))
                 return
             if not forget_zero_grad:
-                opt.zero_grad()
+                opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += value * len(idx)
-            self.iteration += 1
+            total += value * rows
+            step += 1
+        self.iteration = step
         self.epoch += 1
         grad_norm = math.sqrt(sum(float(p.grad.pow(2).sum()) for p in m.parameters()
                                   if p.grad is not None))
@@ -316,7 +329,7 @@ class Trainer:
         was_training = m.training
         if honest:
             m.eval()
-        with torch.no_grad():
+        with torch.inference_mode():
             out = m(self.X_val)
             loss = self.criterion(out, self.y_val).item()
             acc = (predict(out, self.spec.sigmoid_head) == self.labels_val).float().mean().item()

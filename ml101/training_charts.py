@@ -1,154 +1,267 @@
-"""Altair pictures of a training run: curves, the decision boundary, the confusion matrix.
+"""Pictures of a training run as Vega-Lite specs: curves, the decision boundary, the
+confusion matrix.
 
-Pure functions of a `Trainer` (or its numbers), so benches can time them and tests
-can read their data. The boundary is evaluated on a grid in one batched forward pass.
+Plain dicts, not Altair: building and validating an Altair chart costs ~100-150 ms, more
+than the training a live tick shows, while these cost a few ms. Data sits inline as
+lists of records inside a nested layer, so Streamlit sends it as JSON with no Arrow
+round trip. Pure functions of a `Trainer` (or its numbers), so benches can time them and
+tests can read their data. The boundary is one batched forward pass over a small grid,
+recomputed only when the weights changed (`boundary_spec_cached`).
 """
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
+import math
+import weakref
+from typing import Any
+
 import torch
 from torch import nn
 
 from ml101.losses import class_probabilities
 from ml101.trainer import Trainer
 
-GRID = 48
+GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f"]
+MARKS = {"best": "#2ca02c", "shown": "#555"}
+Spec = dict[str, Any]
+# The plots keep their own size and the axes and legends are added around them
+# (Streamlit's default autosize would squeeze a plot to make room for them).
+PAD = {"type": "pad"}
 
 
-def history_frame(t: Trainer) -> pd.DataFrame:
-    cols = t.history_columns()
-    return pd.DataFrame({k: cols[k] for k in ("epoch", "train_loss", "val_loss", "val_acc")})
+def _num(v: float) -> float | None:
+    """JSON has no NaN or inf: a loss that stopped being a number is drawn as a gap."""
+    return v if math.isfinite(v) else None
 
 
-def curves_chart(t: Trainer, at_epoch: int | None = None, height: int = 230) -> alt.Chart:
+def history_records(t: Trainer) -> list[dict[str, Any]]:
+    return [{"epoch": h.epoch, "train loss": _num(h.train_loss), "val loss": _num(h.val_loss),
+             "val_acc": _num(h.val_acc)} for h in t.history]
+
+
+def _rules(t: Trainer, at_epoch: int | None) -> list[Spec]:
+    marks = ([{"epoch": t.best_epoch, "what": "best"}] if t.best_epoch else []) + (
+        [{"epoch": at_epoch, "what": "shown"}] if at_epoch is not None else [])
+    if not marks:
+        return []
+    return [{
+        "data": {"values": marks},
+        "mark": {"type": "rule", "strokeDash": [4, 3]},
+        "encoding": {
+            "x": {"field": "epoch", "type": "quantitative"},
+            "color": {"field": "what", "type": "nominal", "legend": None,
+                      "scale": {"domain": list(MARKS), "range": list(MARKS.values())}},
+            "tooltip": [{"field": "what", "type": "nominal"},
+                        {"field": "epoch", "type": "quantitative"}]},
+    }]
+
+
+def curves_spec(t: Trainer, at_epoch: int | None = None, height: int = 230) -> Spec:
     """Train and validation loss, validation accuracy; the best epoch as a green rule,
     the rewind position (if any) as a grey one."""
-    df = history_frame(t)
-    if df.empty:
-        df = pd.DataFrame({"epoch": [0], "train_loss": [None], "val_loss": [None],
-                           "val_acc": [None]})
-    long = df.melt("epoch", ["train_loss", "val_loss"], var_name="curve", value_name="loss")
-    long["curve"] = long["curve"].map({"train_loss": "train loss", "val_loss": "val loss"})
-    x = alt.X("epoch:Q", title="epoch", scale=alt.Scale(domainMin=0))
-    loss = alt.Chart(long).mark_line().encode(
-        x, alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
-        alt.Color("curve:N", scale=alt.Scale(range=["#1f77b4", "#ff7f0e"]),
-                  legend=alt.Legend(orient="top", title=None)),
-        tooltip=["epoch", "curve", alt.Tooltip("loss:Q", format=".4f")],
-    )
-    acc = alt.Chart(df).mark_line(color="#2ca02c").encode(
-        x, alt.Y("val_acc:Q", title="val accuracy", scale=alt.Scale(domain=[0, 1])),
-        tooltip=["epoch", alt.Tooltip("val_acc:Q", format=".1%")],
-    )
-    marks = []
-    if t.best_epoch:
-        marks.append(pd.DataFrame({"epoch": [t.best_epoch], "what": ["best"]}))
-    if at_epoch is not None:
-        marks.append(pd.DataFrame({"epoch": [at_epoch], "what": ["shown"]}))
-    layers_loss: list[alt.Chart] = [loss]
-    layers_acc: list[alt.Chart] = [acc]
-    if marks:
-        rules = alt.Chart(pd.concat(marks)).mark_rule(strokeDash=[4, 3]).encode(
-            x="epoch:Q",
-            color=alt.Color("what:N", scale=alt.Scale(domain=["best", "shown"],
-                                                      range=["#2ca02c", "#555"]), legend=None),
-            tooltip=["what", "epoch"],
-        )
-        layers_loss.append(rules)
-        layers_acc.append(rules)
-    return alt.hconcat(
-        alt.layer(*layers_loss).properties(height=height, width=320, title="Loss"),
-        alt.layer(*layers_acc).properties(height=height, width=240,
-                                          title="Validation accuracy"),
-    )
+    hist = {"values": history_records(t)}
+    x = {"field": "epoch", "type": "quantitative", "title": "epoch",
+         "scale": {"domainMin": 0}, "axis": {"tickMinStep": 1, "format": "d"}}
+    loss = {
+        "data": hist,
+        "transform": [{"fold": ["train loss", "val loss"], "as": ["curve", "loss"]}],
+        "mark": {"type": "line"},
+        "encoding": {
+            "x": x,
+            "y": {"field": "loss", "type": "quantitative", "title": "loss",
+                  "scale": {"zero": False}},
+            "color": {"field": "curve", "type": "nominal",
+                      "scale": {"domain": ["train loss", "val loss"],
+                                "range": ["#1f77b4", "#ff7f0e"]},
+                      "legend": {"orient": "top", "title": None}},
+            "tooltip": [{"field": "epoch", "type": "quantitative"},
+                        {"field": "curve", "type": "nominal"},
+                        {"field": "loss", "type": "quantitative", "format": ".4f"}]},
+    }
+    acc = {
+        "data": hist,
+        "mark": {"type": "line", "color": "#2ca02c"},
+        "encoding": {
+            "x": x,
+            "y": {"field": "val_acc", "type": "quantitative", "title": "val accuracy",
+                  "scale": {"domain": [0, 1]}},
+            "tooltip": [{"field": "epoch", "type": "quantitative"},
+                        {"field": "val_acc", "type": "quantitative", "format": ".1%",
+                         "title": "val accuracy"}]},
+    }
+    rules = _rules(t, at_epoch)
+    own = {"scale": {"color": "independent"}}  # the rules' colours are not the curves'
+    return {"autosize": PAD, "hconcat": [
+        {"layer": [loss, *rules], "width": 240, "height": height, "title": "Loss",
+         "resolve": own},
+        {"layer": [acc, *rules], "width": 150, "height": height,
+         "title": "Validation accuracy", "resolve": own},
+    ]}
 
 
-def decision_grid(t: Trainer, model: nn.Module | None = None, res: int = GRID) -> pd.DataFrame:
-    """Class probabilities on a res x res grid covering the data, for 2-D inputs."""
+class _Grid:
+    """Where the map's cells lie: fixed for a run, since its data never changes. Cell i
+    sits at column i % res, row i // res (x varies fastest)."""
+
+    def __init__(self, t: Trainer, res: int) -> None:
+        X = torch.cat([t.X_train, t.X_val])
+        lo, hi = X.min(0).values, X.max(0).values
+        pad = 0.1 * (hi - lo) + 1e-3
+        xs = torch.linspace(float(lo[0] - pad[0]), float(hi[0] + pad[0]), res)
+        ys = torch.linspace(float(lo[1] - pad[1]), float(hi[1] + pad[1]), res)
+        gx, gy = torch.meshgrid(xs, ys, indexing="xy")
+        self.res = res
+        self.pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+        self.x0, self.y0 = float(xs[0]), float(ys[0])
+        self.sx, self.sy = float(xs[1] - xs[0]), float(ys[1] - ys[0])
+
+    def transforms(self) -> list[Spec]:
+        """Vega-Lite steps that rebuild each cell's corners from its position in the list,
+        so the data sent holds only the model's numbers."""
+        r = self.res
+        return [{"window": [{"op": "row_number", "as": "i"}]},
+                {"calculate": f"{self.x0!r} + ((datum.i - 1) % {r}) * {self.sx!r}", "as": "x"},
+                {"calculate": f"{self.y0!r} + floor((datum.i - 1) / {r}) * {self.sy!r}",
+                 "as": "y"},
+                {"calculate": f"datum.x + {self.sx!r}", "as": "x2"},
+                {"calculate": f"datum.y + {self.sy!r}", "as": "y2"}]
+
+
+def decision_grid(t: Trainer, model: nn.Module | None = None, res: int = GRID,
+                  grid: _Grid | None = None) -> torch.Tensor:
+    """Class probabilities [res*res, k] on a grid covering the data (2-D inputs), in one
+    forward pass without autograd; row i is the cell at column i % res, row i // res."""
+    g = grid or _Grid(t, res)
     m = model or t.model
-    X = torch.cat([t.X_train, t.X_val])
-    lo, hi = X.min(0).values, X.max(0).values
-    pad = 0.1 * (hi - lo) + 1e-3
-    xs = torch.linspace(float(lo[0] - pad[0]), float(hi[0] + pad[0]), res)
-    ys = torch.linspace(float(lo[1] - pad[1]), float(hi[1] + pad[1]), res)
-    gx, gy = torch.meshgrid(xs, ys, indexing="xy")
-    pts = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
     was_training = m.training
     m.eval()
-    with torch.no_grad():
-        probs = class_probabilities(m(pts), t.spec.sigmoid_head)
+    with torch.inference_mode():
+        probs = class_probabilities(m(g.pts), t.spec.sigmoid_head)
     m.train(was_training)
-    conf, cls = probs.max(dim=1)
-    step_x, step_y = float(xs[1] - xs[0]), float(ys[1] - ys[0])
-    return pd.DataFrame({
-        "x": pts[:, 0].numpy(), "y": pts[:, 1].numpy(),
-        "x2": pts[:, 0].numpy() + step_x, "y2": pts[:, 1].numpy() + step_y,
-        "cls": cls.numpy(), "p1": probs[:, 1].numpy(), "conf": conf.numpy(),
-    })
+    return probs
 
 
-def points_frame(t: Trainer) -> pd.DataFrame:
-    tr = pd.DataFrame({"x": t.X_train[:, 0].numpy(), "y": t.X_train[:, 1].numpy(),
-                       "cls": t.y_train.reshape(-1).long().numpy(), "set": "train"})
-    if t.cfg.val_fraction == 0:
-        return tr
-    va = pd.DataFrame({"x": t.X_val[:, 0].numpy(), "y": t.X_val[:, 1].numpy(),
-                       "cls": t.labels_val.numpy(), "set": "validation"})
-    return pd.concat([tr, va], ignore_index=True)
+def _grid_values(t: Trainer, probs: torch.Tensor) -> tuple[list[Any], list[Spec]]:
+    """What the map sends per cell, rounded to 4 decimals (plenty for a colour), and the
+    transforms that name it: two classes send bare P(class 1) numbers, which Vega-Lite
+    wraps as {"data": value}; more classes send {"c": class, "q": its probability}."""
+    p = probs.double().mul(1e4).round().div(1e4)
+    if t.cfg.n_classes == 2:
+        return p[:, 1].tolist(), [{"calculate": "datum.data", "as": "p1"}]
+    conf, cls = p.max(dim=1)
+    return ([{"c": c, "q": q} for c, q in zip(cls.tolist(), conf.tolist(), strict=True)],
+            [{"calculate": "datum.c", "as": "cls"}, {"calculate": "datum.q", "as": "conf"}])
 
 
-def boundary_chart(t: Trainer, model: nn.Module | None = None, size: int = 320) -> alt.Chart:
+def points_records(t: Trainer) -> list[dict[str, Any]]:
+    """The data on top of the map: training points, then validation points (if split)."""
+    sets = [("train", t.X_train, t.y_train.reshape(-1).long())]
+    if t.cfg.val_fraction:
+        sets.append(("validation", t.X_val, t.labels_val))
+    return [{"x": round(x, 4), "y": round(y, 4), "cls": c, "set": name}
+            for name, X, labels in sets
+            for x, y, c in zip(X[:, 0].tolist(), X[:, 1].tolist(), labels.tolist(),
+                               strict=True)]
+
+
+def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
+                  grid: _Grid | None = None, points: list[dict[str, Any]] | None = None
+                  ) -> Spec:
     """The model's predicted class as a shaded map, with the data on top
     (filled: training points, hollow: validation points)."""
     k = t.cfg.n_classes
-    grid = decision_grid(t, model)
-    colors = PALETTE[:k]
-    domain = list(range(k))
+    colors, domain = PALETTE[:k], list(range(k))
+    x = {"field": "x", "type": "quantitative", "title": "x₁"}
+    y = {"field": "y", "type": "quantitative", "title": "x₂"}
+    cells = {"x": x, "x2": {"field": "x2"}, "y": y, "y2": {"field": "y2"}}
     if k == 2:
-        heat = alt.Chart(grid).mark_rect(opacity=0.55).encode(
-            x=alt.X("x:Q", title="x₁"), x2="x2", y=alt.Y("y:Q", title="x₂"), y2="y2",
-            color=alt.Color("p1:Q", scale=alt.Scale(domain=[0, 1], range=[colors[0], "#ffffff",
-                                                                           colors[1]]),
-                            title="P(class 1)"),
-        )
+        heat = {"mark": {"type": "rect", "opacity": 0.55},
+                "encoding": {**cells, "color": {
+                    "field": "p1", "type": "quantitative", "title": "P(class 1)",
+                    "scale": {"domain": [0, 1], "range": [colors[0], "#ffffff", colors[1]]}}}}
     else:
-        heat = alt.Chart(grid).mark_rect().encode(
-            x=alt.X("x:Q", title="x₁"), x2="x2", y=alt.Y("y:Q", title="x₂"), y2="y2",
-            color=alt.Color("cls:N", scale=alt.Scale(domain=domain, range=colors),
-                            title="predicted"),
-            opacity=alt.Opacity("conf:Q", scale=alt.Scale(domain=[1 / k, 1], range=[0.1, 0.7]),
-                                legend=None),
-        )
-    pts = alt.Chart(points_frame(t)).mark_point(size=28, strokeWidth=1.2).encode(
-        x="x:Q", y="y:Q",
-        color=alt.Color("cls:N", scale=alt.Scale(domain=domain, range=colors), title="class"),
-        fill=alt.condition(alt.datum.set == "train", alt.Color("cls:N", legend=None),
-                           alt.value("white")),
-        shape=alt.Shape("set:N", legend=alt.Legend(title=None)),
-        tooltip=["set", "cls", alt.Tooltip("x:Q", format=".2f"), alt.Tooltip("y:Q", format=".2f")],
-    )
-    return alt.layer(heat, pts).properties(width=size, height=size,
-                                            title="Decision boundary")
+        heat = {"mark": {"type": "rect"},
+                "encoding": {**cells,
+                             "color": {"field": "cls", "type": "nominal", "title": "predicted",
+                                       "scale": {"domain": domain, "range": colors}},
+                             "opacity": {"field": "conf", "type": "quantitative",
+                                         "legend": None,
+                                         "scale": {"domain": [1 / k, 1], "range": [0.1, 0.7]}}}}
+    g = grid or _Grid(t, GRID)
+    values, named = _grid_values(t, decision_grid(t, model, grid=g))
+    heat["data"] = {"values": values}
+    heat["transform"] = g.transforms() + named
+    cls_scale = {"domain": domain, "range": colors}
+    pts = {
+        "data": {"values": points if points is not None else points_records(t)},
+        "mark": {"type": "point", "size": 28, "strokeWidth": 1.2, "filled": False},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative"},
+            "y": {"field": "y", "type": "quantitative"},
+            "color": {"field": "cls", "type": "nominal", "title": "class",
+                      "scale": cls_scale},
+            "fill": {"condition": {"test": "datum.set === 'train'", "field": "cls",
+                                   "type": "nominal", "scale": cls_scale, "legend": None},
+                     "value": "white"},
+            "shape": {"field": "set", "type": "nominal",
+                      "legend": {"title": None, "symbolStrokeColor": "#555",
+                                 "symbolStrokeWidth": 1.5}},
+            "tooltip": [{"field": "set", "type": "nominal"},
+                        {"field": "cls", "type": "nominal", "title": "class"},
+                        {"field": "x", "type": "quantitative", "format": ".2f"},
+                        {"field": "y", "type": "quantitative", "format": ".2f"}]},
+    }
+    return {"autosize": PAD, "layer": [heat, pts], "width": size, "height": size,
+            "title": "Decision boundary", "resolve": {"scale": {"color": "independent"}}}
 
 
-def confusion_chart(matrix: list[list[int]]) -> alt.Chart:
+def _same_weights(model: nn.Module, seen: list[torch.Tensor] | None) -> bool:
+    """Whether the weights (and batch-norm statistics) equal a copy kept earlier. Compared
+    by value, because fused optimizers update parameters without bumping their version
+    counters; for the networks this page allows that is microseconds, against
+    milliseconds for the map."""
+    params = list(model.state_dict().values())
+    return seen is not None and len(seen) == len(params) and all(
+        torch.equal(a, b) for a, b in zip(seen, params, strict=True))
+
+
+_cache: weakref.WeakKeyDictionary[Trainer, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def boundary_spec_cached(t: Trainer, size: int = 320) -> Spec:
+    """`boundary_spec` of the live model, recomputed only when its weights changed; the
+    grid and the data points are built once per run."""
+    c = _cache.get(t)
+    if c is None:
+        c = {"grid": _Grid(t, GRID), "points": points_records(t), "seen": None, "size": None}
+        _cache[t] = c
+    if c["size"] != size or not _same_weights(t.model, c["seen"]):
+        c["spec"] = boundary_spec(t, size=size, grid=c["grid"], points=c["points"])
+        c["seen"] = [v.detach().clone() for v in t.model.state_dict().values()]
+        c["size"] = size
+    return c["spec"]
+
+
+def confusion_spec(matrix: list[list[int]]) -> Spec:
+    """Counts of (true, predicted) on validation, numbers written in the cells."""
     rows = [{"true": i, "predicted": j, "count": c}
             for i, row in enumerate(matrix) for j, c in enumerate(row)]
-    df = pd.DataFrame(rows)
-    base = alt.Chart(df).encode(x=alt.X("predicted:O", title="predicted class"),
-                                y=alt.Y("true:O", title="true class"))
-    heat = base.mark_rect().encode(color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"),
-                                                   legend=None))
-    text = base.mark_text(fontSize=15).encode(
-        text="count:Q",
-        color=alt.condition(alt.datum.count > df["count"].max() / 2, alt.value("white"),
-                            alt.value("black")))
-    return alt.layer(heat, text).properties(width=220, height=220,
-                                            title="Confusion matrix (validation)")
+    half = max((r["count"] for r in rows), default=0) / 2
+    enc = {"x": {"field": "predicted", "type": "ordinal", "title": "predicted class",
+                 "axis": {"labelAngle": 0}},
+           "y": {"field": "true", "type": "ordinal", "title": "true class"}}
+    heat = {"mark": {"type": "rect"},
+            "encoding": {**enc, "color": {"field": "count", "type": "quantitative",
+                                          "scale": {"scheme": "blues"}, "legend": None}}}
+    text = {"mark": {"type": "text", "fontSize": 15},
+            "encoding": {**enc, "text": {"field": "count", "type": "quantitative"},
+                         "color": {"condition": {"test": f"datum.count > {half!r}",
+                                                 "value": "white"}, "value": "black"}}}
+    return {"autosize": PAD, "layer": [{"data": {"values": rows}, "layer": [heat, text]}],
+            "width": 220,
+            "height": 220, "title": "Confusion matrix (validation)"}
 
 
 def per_class_accuracy(matrix: list[list[int]]) -> list[float | None]:

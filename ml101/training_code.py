@@ -30,13 +30,13 @@ def training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:
     val_mode = ("model.train()  # BUG (on purpose): should be model.eval()"
                 if cfg.bug == "no_eval" else "model.eval()")
     zero = ("# optimizer.zero_grad()  # BUG (on purpose): gradients now pile up"
-            if cfg.bug == "no_zero_grad" else "optimizer.zero_grad()")
+            if cfg.bug == "no_zero_grad" else "optimizer.zero_grad(set_to_none=True)")
     val_idx = "perm[n_train:]" if n_val else "perm[:n_train]  # validate on the training data"
     imports = ["import math", "", "import torch", "import torch.nn as nn",
                "import torch.optim as optim"]
     if cfg.loss == "focal":
         imports.append("import torch.nn.functional as F")
-    skip = ("        if len(idx) < 2:\n"
+    skip = ("        if len(xb) < 2:\n"
             "            continue  # BatchNorm cannot normalise a single row\n"
             if cfg.batch_norm else "")
     focal = f"\n\n{FOCAL_SOURCE}\n" if cfg.loss == "focal" else ""
@@ -80,7 +80,7 @@ print(model)
 def evaluate(model):
     """Validation loss and accuracy, in eval mode, without building a graph."""
     model.eval()
-    with torch.no_grad():
+    with torch.inference_mode():
         out = model(X_val)
         loss = criterion(out, y_val).item()
         acc = ({predict} == labels_val).float().mean().item()
@@ -94,22 +94,22 @@ step = 0
 for epoch in range(1, {epochs} + 1):
     model.train()
     order = torch.randperm(n_train, generator=shuffle)  # a fresh shuffle every epoch
+    # One gather per epoch, then batches are views into it: no per-sample __getitem__
+    batches = zip(X_train[order].split(batch_size), y_train[order].split(batch_size))
     total = 0.0
-    for start in range(0, n_train, batch_size):
-        idx = order[start:start + batch_size]  # index batching: one gather per batch
-{skip}        out = model(X_train[idx])
-        loss = criterion(out, y_train[idx])
+    for xb, yb in batches:
+{skip}        loss = criterion(model(xb), yb)
         if not math.isfinite(loss.item()):
             raise SystemExit(f"step {{step + 1}}: the loss is {{loss.item()}}")
         {zero}
         loss.backward()
         optimizer.step()
-        total += loss.item() * len(idx)
+        total += loss.item() * len(xb)
         step += 1
     train_loss = total / n_train
 
     {val_mode}
-    with torch.no_grad():
+    with torch.inference_mode():  # no graph, no version counters: the cheapest no_grad
         out = model(X_val)
         val_loss = criterion(out, y_val).item()
         val_acc = ({predict} == labels_val).float().mean().item()
