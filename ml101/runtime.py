@@ -16,7 +16,9 @@ from contextlib import contextmanager, suppress
 
 import torch
 
-DEFAULT_THREADS = 2
+# One intra-op thread per rerun: the app's tensors are small, so a second thread mostly
+# adds hand-off cost, and on a shared host learners' reruns are the parallelism.
+DEFAULT_THREADS = 1
 # Heavy work (a training chunk, a benchmark sweep) runs at most this many at once in the
 # process; the rest wait their turn, so sliders stay responsive for everybody.
 MAX_HEAVY = int(os.environ.get("ML101_MAX_HEAVY", "2"))
@@ -34,11 +36,11 @@ class BudgetError(ValueError):
 
 
 def torch_threads() -> int:
-    """Intra-op threads torch may use: ML101_TORCH_THREADS, else min(2, cores)."""
+    """Intra-op threads torch may use per rerun: ML101_TORCH_THREADS, else DEFAULT_THREADS."""
     raw = os.environ.get("ML101_TORCH_THREADS", "")
     if raw.isdigit() and int(raw) > 0:
         return int(raw)
-    return max(1, min(DEFAULT_THREADS, os.cpu_count() or 1))
+    return DEFAULT_THREADS
 
 
 def configure() -> None:
