@@ -127,5 +127,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[10, 30])
     parser.add_argument("--load", type=int, default=20, help="learners in the load test")
-    parser.add_argument("--threads", type=int, default=2, help="ML101_TORCH_THREADS")
+    parser.add_argument("--threads", type=int, default=1, help="ML101_TORCH_THREADS")
     sys.exit(asyncio.run(main(parser.parse_args())))
