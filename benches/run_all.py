@@ -1,7 +1,8 @@
 """Run every bench script and rewrite BENCHMARKS.md: one command refreshes the table.
 
-    python benches/run_all.py            # all scripts
+    python benches/run_all.py            # all scripts, each with its defaults
     python benches/run_all.py --skip server_load.py
+    python benches/run_all.py --with "server_load.py=--sessions 3 10 --load 5"
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +41,10 @@ def machine() -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip", nargs="*", default=[])
+    parser.add_argument("--with", dest="extra", action="append", default=[],
+                        metavar="SCRIPT=ARGS", help="arguments for one script")
     args = parser.parse_args()
+    extra = dict(item.split("=", 1) for item in args.extra)
     scripts = sorted(p for p in HERE.glob("*.py")
                      if p.name not in {"report.py", "run_all.py", *args.skip})
     rows: list[dict[str, object]] = []
@@ -47,13 +52,19 @@ def main() -> int:
     failed = []
     for script in scripts:
         print(f"running {script.name} ...", flush=True)
-        proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+        argv = shlex.split(extra.get(script.name, ""))
+        proc = subprocess.run([sys.executable, str(script), *argv], cwd=ROOT, capture_output=True,
                               text=True, timeout=1800, check=False)
         if proc.returncode != 0:
             failed.append(script.name)
         rows += [{**r, "script": script.name} for r in parse(proc.stdout)]
         body = "\n".join(line for line in proc.stdout.splitlines() if not line.startswith(MARK))
-        sections.append(f"## `benches/{script.name}`\n\n{body.strip()}\n")
+        command = " ".join(["python", f"benches/{script.name}", *argv])
+        if "|---" not in body:  # a plain-text table: keep its columns lined up
+            body = f"```text\n{body.strip()}\n```"
+        if proc.returncode != 0:
+            body += f"\n\nExited with {proc.returncode}:\n```text\n{proc.stderr[-1500:]}\n```"
+        sections.append(f"## `{command}`\n\n{body.strip()}\n")
     summary = ["| metric | measured | target | met | script |", "|---|---:|---|:---:|---|"]
     for r in rows:
         met = {True: "yes", False: "**no**", None: "n/a"}[r["met"]]
