@@ -6,6 +6,7 @@ Chromium is Debian's (`/usr/bin/chromium`), driven by Playwright through
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -114,14 +115,16 @@ def error_boxes(page: Any) -> list[str]:
 # Async helpers for many learners at once (the load test and benches/server_load.py).
 
 _WATCH_RUN = """() => { window.__rerun = new Promise(resolve => {
-  const app = document.querySelector('[data-testid="stApp"]');
+  // Watch the whole document: Streamlit may re-mount the app element during a run.
+  const state = () => document.querySelector('[data-testid="stApp"]')
+    ?.getAttribute('data-test-script-state');
   let running = false;
   const obs = new MutationObserver(() => {
-    const state = app.getAttribute('data-test-script-state');
-    if (state === 'running') running = true;
-    else if (running && state === 'notRunning') { obs.disconnect(); resolve(performance.now()); }
+    if (state() !== 'notRunning') running = true;
+    else if (running) { obs.disconnect(); resolve(performance.now()); }
   });
-  obs.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  obs.observe(document.documentElement,
+              {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']});
 }); }"""
 SETTLE_MS = 250
 
@@ -142,13 +145,20 @@ async def visit(page: Any, url: str) -> tuple[float, int]:
     return elapsed, await page.locator(_ERRORS).count()
 
 
+RERUN_WAIT_S = 30.0
+
+
 async def timed_click(page: Any, target: Any) -> float:
     """Seconds from a click on `target` until the rerun it causes has finished,
-    timed in the browser with a MutationObserver on the app's run state."""
+    timed in the browser with a MutationObserver on the app's run state. A click that
+    starts no rerun within RERUN_WAIT_S counts as RERUN_WAIT_S (it never hangs)."""
     await page.evaluate(_WATCH_RUN)
     t0 = await page.evaluate("performance.now()")
     await target.click()
-    t1 = await page.evaluate("window.__rerun")
+    try:
+        t1 = await asyncio.wait_for(page.evaluate("window.__rerun"), RERUN_WAIT_S)
+    except TimeoutError:
+        return RERUN_WAIT_S
     await settle(page)
     return (t1 - t0) / 1000
 
