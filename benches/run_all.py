@@ -35,7 +35,8 @@ def machine() -> str:
     mem = psutil.virtual_memory().total / 2**30
     return (f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM; {platform.system()} "
             f"{platform.release()}; Python {platform.python_version()}, torch "
-            f"{torch.__version__}, torch threads {torch.get_num_threads()} by default")
+            f"{torch.__version__}, torch's own default {torch.get_num_threads()} threads; the app "
+            "runs 1 per rerun (`ml101/runtime.py`)")
 
 
 def main() -> int:
