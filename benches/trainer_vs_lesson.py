@@ -178,7 +178,7 @@ def main() -> None:
     if policy != 1:
         headline("trainer vs lesson loop, samples/s ratio (1 torch thread)", ratio1, "x",
                  ">= 2x", ratio1 >= 2)
-    headline("accuracy gap, app - lesson", gap, "", "|gap| <= 0.02", abs(gap) <= 0.02)
+    headline("accuracy gap, app - lesson", gap, "", "within 0.02", abs(gap) <= 0.02)
     headline("live chart cost, % of a tick's training time", ch / tr * 100, "%", "< 10%",
              ch / tr < 0.10)
 
