@@ -225,7 +225,8 @@ with tab_sweep:
         st.download_button("Download CSV (with device metadata)",
                            bench.to_frame(points).to_csv(index=False), "benchmark.csv",
                            key="bm_csv", icon=":material/download:")
-    show_code(bench.sweep_code(plan))
+    show_code(bench.sweep_code(plan) if result is None or not result.points
+              else bench.sweep_code(result.plan, result.points))
 
 # --- Naive vs correct ------------------------------------------------------------------------
 with tab_naive:
@@ -341,11 +342,13 @@ with tab_rec:
         df = rec.frame
         r1, r2 = st.columns(2)
         with r1:
-            rec_op = controls.selectbox("Operation", sorted(set(df["op"])), key="bm_rec_op",
+            rec_op = controls.selectbox("Operation", [o for o in bench.OPS if o in set(df["op"])],
+                                        key="bm_rec_op",
                                         format_func=lambda k: bench.OPS[k].label)
         with r2:
             rec_dtype = controls.selectbox(
-                "dtype", sorted(set(df[df["op"] == rec_op]["dtype"])), key="bm_rec_dtype")
+                "dtype", [d for d in bench.DTYPES if d in set(df[df["op"] == rec_op]["dtype"])],
+                key="bm_rec_dtype")
         sel = df[(df["op"] == rec_op) & (df["dtype"] == rec_dtype)]
         points = bench.from_frame(sel)
         row = sel.iloc[0]

@@ -22,6 +22,7 @@ from report import MARK, parse
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+KEPT = "## Measured elsewhere"  # hand-kept section (GPU runs): a refresh carries it over
 
 
 def machine() -> str:
@@ -80,7 +81,10 @@ def main() -> int:
         "are shared and noisy. Targets come from the issues.\n\n"
         "## Summary\n\n" + "\n".join(summary) + "\n\n" + "\n".join(sections)
     )
-    (ROOT / "BENCHMARKS.md").write_text(text)
+    out = ROOT / "BENCHMARKS.md"
+    if out.exists() and KEPT in (old := out.read_text()):
+        text += "\n" + old[old.index(KEPT):]
+    out.write_text(text)
     print(f"wrote BENCHMARKS.md ({len(rows)} headline figures)")
     if failed:
         print("scripts that failed:", ", ".join(failed))

@@ -314,6 +314,7 @@ class SweepPlan:
     sizes: tuple[int, ...]
     budget_s: float = 3.0
     seed: int = 0
+    shared: bool = True  # False on one's own machine (the CLI): only free memory caps sizes
 
     @property
     def total(self) -> int:
@@ -333,10 +334,13 @@ class SweepResult:
         return len(self.points) + len(self.skipped)
 
 
-def memory_cap(device: DeviceInfo) -> int:
-    """Largest allocation a sweep may make on this device right now."""
-    cap = runtime.MEMORY_BUDGET_BYTES if device.kind == "cpu" else MEMORY_CAP_BYTES
-    return int(min(cap, devices.free_bytes(device) * MEMORY_FRACTION))
+def memory_cap(device: DeviceInfo, shared: bool = True) -> int:
+    """Largest allocation a sweep may make on this device right now; a shared server adds
+    its per-request budget, so one learner's sweep cannot starve the others."""
+    free = int(devices.free_bytes(device) * MEMORY_FRACTION)
+    if not shared:
+        return free
+    return min(runtime.MEMORY_BUDGET_BYTES if device.kind == "cpu" else MEMORY_CAP_BYTES, free)
 
 
 def _device_info(kind: str) -> DeviceInfo:
@@ -372,7 +376,8 @@ def run_sweep(plan: SweepPlan,
     with exclusive():
         start = time.perf_counter()
         last: dict[Series, Point] = {}
-        caps = {kind: memory_cap(_device_info(kind)) for kind in {s.device for s in plan.series}}
+        caps = {kind: memory_cap(_device_info(kind), plan.shared)
+                for kind in {s.device for s in plan.series}}
         for size in plan.sizes:
             for series in plan.series:
                 if should_stop and should_stop():
@@ -406,8 +411,8 @@ def _plan_point(series: Series, size: int, left_s: float, cap: int,
     op = OPS[series.op]
     need = op.memory(size, DTYPES[series.dtype].itemsize)
     if need > cap:
-        return Skip(series, size, f"memory: needs {need / 2**20:.0f} MiB, "
-                                  f"this shared server allows {cap / 2**20:.0f} MiB per run")
+        return Skip(series, size, f"memory: needs {need / 2**20:.0f} MiB, one run may use "
+                                  f"{cap / 2**20:.0f} MiB here")
     if op.gpu_only and series.device == "cpu":
         return Skip(series, size, "a host-to-device copy needs a GPU")
     if prev is not None and 6 * predict_seconds(prev, size) > left_s:
@@ -781,8 +786,11 @@ def intensity(point: Point) -> float:
 
 # --- code the page shows ------------------------------------------------------------------
 
-def sweep_code(plan: SweepPlan) -> str:
-    """Runnable code for a sweep: prints size, FLOP and bytes per call, median and IQR."""
+def sweep_code(plan: SweepPlan, measured: list[Point] | None = None) -> str:
+    """Runnable code for a sweep: prints size, FLOP and bytes per call, median and IQR.
+
+    Given the measured points, each series loops over exactly the sizes it measured, so the
+    code prints the rows of the table and not the ones the time budget skipped."""
     lines = [
         "import numpy as np",
         "import torch",
@@ -801,6 +809,10 @@ def sweep_code(plan: SweepPlan) -> str:
         "",
     ]
     for s in plan.series:
+        sizes = list(plan.sizes) if measured is None else \
+            sorted(p.size for p in measured if p.series == s)
+        if not sizes:
+            continue
         op = OPS[s.op]
         dev = "cuda" if s.device == "cuda" else s.device
         dt = f"torch.{s.dtype}"
@@ -809,7 +821,7 @@ def sweep_code(plan: SweepPlan) -> str:
             lines.append('torch.backends.cuda.matmul.fp32_precision = "tf32"')
         elif s.device == "cuda":
             lines.append('torch.backends.cuda.matmul.fp32_precision = "ieee"')
-        lines.append(f"for size in {list(plan.sizes)}:")
+        lines.append(f"for size in {sizes}:")
         if s.library == "numpy":
             lines += [f"    a = torch.randn(size, size).numpy().astype('{s.dtype}')",
                       f"    b = torch.randn(size, size).numpy().astype('{s.dtype}')",
@@ -899,7 +911,8 @@ def main(argv: list[str] | None = None) -> Path:
                         OPS[op].gpu_only:
                     modes = [False]
                 series += [Series(op, args.device, dtype, args.threads, tf32=m) for m in modes]
-            result = run_sweep(SweepPlan(tuple(series), tuple(args.sizes), args.budget))
+            result = run_sweep(SweepPlan(tuple(series), tuple(args.sizes), args.budget,
+                                         shared=False))
             for p in result.points:
                 print(f"{p.series.label:45s} {p.size:6d} {p.median_s * 1e3:10.4f} ms "
                       f"{p.gflops:10.1f} GFLOP/s {p.gbps:8.1f} GB/s")

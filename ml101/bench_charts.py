@@ -47,13 +47,19 @@ def meta_line(points: list[Point], device: str, torch_version: str = torch.__ver
 
 
 def gpu_crossover(points: list[Point]) -> int | None:
-    """Size from which the GPU series beats the CPU series, if both were measured."""
-    cpu = {p.size: p.median_s for p in points if p.series.device == "cpu"}
-    gpu = {p.size: p.median_s for p in points if p.series.device != "cpu"}
-    common = sorted(set(cpu) & set(gpu))
-    if not common or len({p.series for p in points if p.series.device != "cpu"}) != 1:
+    """Size from which the GPU beats the CPU, if both were measured. With several series it
+    compares like with like: the CPU at its most threads against the GPU in full float32,
+    since TF32 buys its speed with precision."""
+    cpus = [p.series for p in points if p.series.device == "cpu"]
+    gpus = [p.series for p in points if p.series.device != "cpu"]
+    if not cpus or not gpus:
         return None
-    return crossover(common, [cpu[s] for s in common], [gpu[s] for s in common])
+    cpu_s, gpu_s = max(cpus, key=lambda s: s.threads), min(gpus, key=lambda s: s.tf32)
+    cpu = {p.size: p.median_s for p in points if p.series == cpu_s}
+    gpu = {p.size: p.median_s for p in points if p.series == gpu_s}
+    common = sorted(set(cpu) & set(gpu))
+    return crossover(common, [cpu[s] for s in common], [gpu[s] for s in common]) if common \
+        else None
 
 
 def _title(text: str, meta: str) -> alt.Title:

@@ -38,8 +38,10 @@ def test_a_small_sweep_shows_its_table_and_metadata(open_app: OpenPage) -> None:
     at.button(key="bm_run").click().run()
     assert_clean(at)
     table = at.dataframe[0].value
-    assert sorted(set(table["size"])) == [16, 32]
-    assert {s.split(" · ")[2] for s in table["series"]} == set(bench.DTYPES)
+    # Size 32 may fall to the 1 s budget on a slow first call; size 16 never does.
+    assert set(table["size"]) <= {16, 32}
+    assert set(table.loc[table["size"] == 16, "series"].str.split(" · ").str[2]) == \
+        set(bench.DTYPES)
     assert (table["median (ms)"] > 0).all()
     gflop = {16: bench.matmul_flops(16) / 1e9, 32: bench.matmul_flops(32) / 1e9}
     assert list(table["GFLOP per call"]) == pytest.approx([gflop[s] for s in table["size"]])
@@ -151,3 +153,16 @@ def test_recorded_gpu_run_is_labelled_and_shows_the_crossover(
     assert "The GPU wins from size 256 on" in text
     assert "NVIDIA T4 Tensor Core GPU datasheet" in text
     assert "No GPU recording yet" not in text
+
+
+def test_the_committed_h200_recording_opens_at_float32(open_app: OpenPage) -> None:
+    """The real GPU run in data/bench: device, date and torch build stay on every view."""
+    label = "CUDA NVIDIA H200, recorded 2026-11-26"
+    at = open_app("benchmark", bm_tab="Recorded runs", bm_rec=label)
+    assert_clean(at)
+    assert at.selectbox(key="bm_rec_dtype").value == "float32"
+    text = shown_text(at)
+    assert "torch 2.11.0+cu130" in text and "NVIDIA H200 Tensor Core GPU datasheet" in text
+    assert re.search(r"The GPU wins from size \d+ on", text)
+    series = {s for df in at.dataframe if "series" in df.value for s in df.value["series"]}
+    assert {"torch · CUDA · float32", "torch · CUDA · float32 · TF32"} <= series

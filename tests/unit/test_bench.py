@@ -181,7 +181,7 @@ def test_a_small_sweep_measures_every_point_in_order() -> None:
 
 
 def test_the_sweep_skips_what_would_not_fit_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bench, "memory_cap", lambda device: 3 * 64 * 64 * 4)
+    monkeypatch.setattr(bench, "memory_cap", lambda device, shared=True: 3 * 64 * 64 * 4)
     result = bench.run_sweep(bench.SweepPlan((Series("add"),), (32, 64, 128), 1.0))
     assert [p.size for p in result.points] == [32, 64]
     assert [s.size for s in result.skipped] == [128]
@@ -227,6 +227,20 @@ def test_crossover_is_where_the_gpu_wins_for_good() -> None:
     assert bench.crossover(sizes, [1, 2, 3, 4], [2, 1.5, 1, 1]) == 64
     assert bench.crossover(sizes, [1, 2, 3, 4], [0.5, 3, 1, 1]) == 256  # a blip at 16 is luck
     assert bench.crossover(sizes, [1, 2, 3, 4], [2, 3, 4, 5]) is None
+
+
+def test_the_marked_crossover_is_full_float32_against_the_most_cpu_threads() -> None:
+    from ml101.bench_charts import gpu_crossover
+
+    def series(s: Series, times: list[float]) -> list[Point]:
+        return [Point(s, n, t, t, t, 5, 1, 0, 0) for n, t in zip((16, 64, 256), times,
+                                                                  strict=True)]
+    pts = (series(Series("matmul", "cpu", threads=1), [1, 4, 64])
+           + series(Series("matmul", "cpu", threads=8), [1, 2, 8])
+           + series(Series("matmul", "cuda", tf32=True), [2, 1, 1])
+           + series(Series("matmul", "cuda"), [2, 3, 4]))
+    assert gpu_crossover(pts) == 256  # not 64 (TF32) and not vs the 1-thread CPU
+    assert gpu_crossover(pts[:6]) is None
 
 
 def _pt(dtype: str, size: int, median: float) -> Point:
@@ -326,6 +340,18 @@ def test_sweep_code_compiles_for_every_op_and_library() -> None:
     assert "torch.manual_seed(7)" in code and "num_threads" in code
 
 
+def test_sweep_code_loops_over_the_measured_sizes_only() -> None:
+    """A budget-skipped size must not appear in the code, or the code prints extra rows."""
+    fast, slow = Series("matmul", threads=1), Series("matmul", threads=2)
+    plan = bench.SweepPlan((fast, slow), (16, 32, 64), 1.0)
+    measured = [Point(fast, 16, 1e-6, 1e-6, 1e-6, 3, 1, 0, 0),
+                Point(fast, 64, 1e-6, 1e-6, 1e-6, 3, 1, 0, 0)]
+    code = bench.sweep_code(plan, measured)
+    assert "for size in [16, 64]:" in code
+    assert "2 threads" not in code and "threads=2" not in code
+    assert "for size in [16, 32, 64]:" in bench.sweep_code(plan)
+
+
 def test_cpu_discovery_reads_this_machine() -> None:
     cpu = devices.cpu()
     assert cpu.kind == "cpu" and cpu.name and cpu.cores >= 1
@@ -333,6 +359,14 @@ def test_cpu_discovery_reads_this_machine() -> None:
     assert devices.available()[0] == cpu
     assert devices.free_bytes(cpu) > 0
     assert 0 < bench.memory_cap(cpu) <= runtime.MEMORY_BUDGET_BYTES
+
+
+def test_only_a_shared_server_adds_its_request_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI records on one's own machine, so free memory alone caps its sizes."""
+    monkeypatch.setattr(bench.devices, "free_bytes", lambda device: 16 * 2**30)
+    cpu = devices.cpu()
+    assert bench.memory_cap(cpu) == runtime.MEMORY_BUDGET_BYTES
+    assert bench.memory_cap(cpu, shared=False) == 4 * 2**30
 
 
 def test_naive_samples_beside_the_timer() -> None:
