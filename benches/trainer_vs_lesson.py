@@ -2,11 +2,11 @@
 
 Lesson loop: DataLoader over a Dataset with only __getitem__ (one call per sample plus
 default collation), batch 32, shuffle. App: `Trainer`, index batching (one gather per
-epoch, then views), fused Adam. Same data (sum10, 1000 samples, 80/20), same model
-(10-64-32-1, dropout 0.2, Sigmoid + BCELoss), Adam 1e-3, same epochs, both validating
-every epoch. Epochs of the two loops alternate, so a noisy machine slows both alike.
-Also: what the live charts cost per tick against the training they display, on the
-page's default run.
+epoch, then views), fused Adam, the layers and the kernel called directly
+(`ml101/lean_step.py`). Same data (sum10, 1000 samples, 80/20), same model (10-64-32-1,
+dropout 0.2, Sigmoid + BCELoss), Adam 1e-3, same epochs, both validating every epoch.
+Epochs of the two loops alternate, so a noisy machine slows both alike. Also: what the
+live charts cost per tick against the training they display, on the page's default run.
 """
 
 from __future__ import annotations
@@ -148,7 +148,7 @@ def speed_table(threads: int) -> tuple[float, float]:
     print("|---|---:|---:|---:|")
     print(f"| lesson: DataLoader + __getitem__, Adam default | {ml:.4f} | {samples / ml:,.0f} | "
           f"{statistics.mean(acc_l):.3f} |")
-    print(f"| app: Trainer, gather + view batches, fused Adam | {ma:.4f} | "
+    print(f"| app: Trainer, gather + view batches, lean fused Adam step | {ma:.4f} | "
           f"{samples / ma:,.0f} | {statistics.mean(acc_a):.3f} |")
     ratio = statistics.median(ratios)
     print(f"\nspeed-up (median over seeds of total time ratio): {ratio:.2f}x "

@@ -75,11 +75,11 @@ def load_bytes(data: bytes) -> Any:
         raise CheckpointError(
             f"Refused: the file is a pickle that the safe loader does not accept ({detail}). "
             "Save it with torch.save(model.state_dict(), path) and upload that.") from None
-    except (RuntimeError, EOFError, ValueError, OSError, AttributeError, KeyError,
-            IndexError, TypeError) as exc:
+    except Exception as exc:  # untrusted bytes: any failure at all means "not a checkpoint"
+        first = (str(exc).splitlines() or [""])[0][:160]
         raise CheckpointError(
             "This is not a PyTorch checkpoint: torch.load could not read it "
-            f"({type(exc).__name__}: {str(exc).splitlines()[0][:160]}). Upload a .pt file "
+            f"({type(exc).__name__}{': ' + first if first else ''}). Upload a .pt file "
             "made with torch.save.") from None
 
 

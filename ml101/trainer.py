@@ -30,6 +30,7 @@ import torch
 from torch import nn, optim
 
 from ml101.datasets import DATASETS, make_dataset
+from ml101.lean_step import LeanStep, forward_fn
 from ml101.losses import LOSSES, check_loss, make_loss, n_outputs, predict, targets_for
 from ml101.models import ModelSpec, build_model
 from ml101.runtime import check_budget, seeded
@@ -207,6 +208,8 @@ class Trainer:
         self.criterion = (nn.BCELoss() if cfg.bug == "logits_to_bce" else make_loss(cfg.loss))
         self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr,
                                         cfg.weight_decay)
+        self._forward = forward_fn(self.model)
+        self._step = LeanStep(self.optimizer)
         self.epoch = 0
         self.iteration = 0
         self.history: list[Epoch] = []
@@ -268,7 +271,7 @@ class Trainer:
         return done
 
     def _one_epoch(self) -> None:
-        m, opt, crit = self.model, self.optimizer, self.criterion
+        m, lean, forward, crit = self.model, self._step, self._forward, self.criterion
         bs, n = self.cfg.batch_size, self.n_train
         forget_zero_grad = self.cfg.bug == "no_zero_grad"
         min_rows = 2 if self.cfg.batch_norm else 1
@@ -284,7 +287,7 @@ class Trainer:
             if rows < min_rows:
                 continue  # BatchNorm cannot normalise a batch of one row in training mode
             try:
-                loss = crit(m(xb), yb)
+                loss = crit(forward(xb), yb)
             except RuntimeError as exc:
                 self.iteration = step
                 self._stop(Problem("error", step + 1, "loss", _explain_error(exc)))
@@ -295,9 +298,9 @@ class Trainer:
                 self._stop(self._diagnose(xb, value))
                 return
             if not forget_zero_grad:
-                opt.zero_grad(set_to_none=True)
+                lean.zero_grad()
             loss.backward()
-            opt.step()
+            lean.step()
             total += value * rows
             step += 1
         self.iteration = step
@@ -314,7 +317,8 @@ class Trainer:
             return
         if val_loss < self.best_val_loss:
             self.best_val_loss, self.best_epoch, self.wait = val_loss, self.epoch, 0
-            self.best_state = self._state_copy()
+            # The snapshot just taken is this epoch's weights: share it, never mutated.
+            self.best_state = self.snapshots.get(self.epoch) or self._state_copy()
         else:
             self.wait += 1
             if self.cfg.patience and self.wait >= self.cfg.patience:
@@ -330,7 +334,7 @@ class Trainer:
         if honest:
             m.eval()
         with torch.inference_mode():
-            out = m(self.X_val)
+            out = (self._forward if model is None else m)(self.X_val)
             loss = self.criterion(out, self.y_val).item()
             acc = (predict(out, self.spec.sigmoid_head) == self.labels_val).float().mean().item()
         m.train(was_training)
