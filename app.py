@@ -33,4 +33,10 @@ with st.sidebar:
         "PyTorch running on this server's CPU."
     )
 
-nav.run()
+# A run on the page the session was already on is a rerun (a control changed), else an
+# open; the load benchmark reports the two apart.
+shown = nav.url_path or "start"
+kind = "rerun" if st.session_state.get("ml101_shown") == shown else "open"
+st.session_state["ml101_shown"] = shown
+with runtime.logged_run(shown, kind):
+    nav.run()

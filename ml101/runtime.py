@@ -9,8 +9,10 @@ never leaks into another's numbers).
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -26,6 +28,7 @@ MAX_HEAVY = int(os.environ.get("ML101_MAX_HEAVY", "2"))
 MEMORY_BUDGET_BYTES = 64 * 2**20
 
 _rng_lock = threading.Lock()
+_log_lock = threading.Lock()
 _heavy = threading.BoundedSemaphore(max(1, MAX_HEAVY))
 _configured = False
 _thread = threading.local()  # OpenMP keeps its thread count per OS thread
@@ -41,6 +44,22 @@ def torch_threads() -> int:
     if raw.isdigit() and int(raw) > 0:
         return int(raw)
     return DEFAULT_THREADS
+
+
+@contextmanager
+def logged_run(page: str, kind: str = "rerun") -> Iterator[None]:
+    """Time one script run that finishes, appending it to ML101_RUN_LOG when that is set.
+
+    The load benchmark reads this log to tell the server's own rerun time from the time
+    its browsers, sharing the machine, add on top; when unset this costs one lookup."""
+    path = os.environ.get("ML101_RUN_LOG")
+    start = time.perf_counter()
+    yield
+    if path:
+        line = json.dumps({"page": page, "kind": kind, "s": time.perf_counter() - start,
+                           "at": time.time()})
+        with _log_lock, open(path, "a", encoding="utf-8") as f:
+            f.write(line + "\n")
 
 
 def configure() -> None:

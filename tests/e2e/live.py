@@ -50,13 +50,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(timeout: float = 90, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """`streamlit run app.py` on a free loopback port, stopped on exit."""
+def live_server(timeout: float = 90, env: dict[str, str] | None = None,
+                cpus: set[int] | None = None) -> Iterator[Server]:
+    """`streamlit run app.py` on a free loopback port, stopped on exit; `cpus` pins it
+    (and every thread it starts) to those cores."""
     port = free_port()
     started = time.monotonic()
+    pin = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true"],
+        [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
+         "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT, env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

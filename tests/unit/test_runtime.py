@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import json
 import threading
 
 import pytest
@@ -84,3 +85,19 @@ def test_every_script_thread_gets_the_thread_count(monkeypatch: pytest.MonkeyPat
         t.start()
         t.join()
     assert seen == [1, 1]
+
+
+def test_finished_runs_are_logged_only_when_asked(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path) -> None:
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.delenv("ML101_RUN_LOG", raising=False)
+    with runtime.logged_run("tensors"):
+        pass
+    assert not log.exists()
+    monkeypatch.setenv("ML101_RUN_LOG", str(log))
+    with runtime.logged_run("tensors", "open"):
+        pass
+    with pytest.raises(KeyError), runtime.logged_run("autograd"):
+        raise KeyError("a rerun that was interrupted is not a finished run")
+    runs = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["page"], r["kind"]) for r in runs] == [("tensors", "open")] and runs[0]["s"] >= 0
