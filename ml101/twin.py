@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import inspect
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,38 +119,25 @@ def initial_model(sizes: tuple[int, ...], hidden: str, seed: int, dtype: str = "
 
 
 def race(sizes: tuple[int, ...], hidden: str, X: torch.Tensor, y: torch.Tensor, epochs: int,
-         lr: float, seed: int, dtype: str = "float64",
-         progress: Callable[[float], None] | None = None, chunk: int = 250) -> Race:
-    """Same start, same data, same steps: train both, timing each in this one call.
-
-    Training runs in chunks of `chunk` epochs (NumPy's chunk, then PyTorch's), calling
-    `progress(fraction)` in between; only the training itself is timed. Chunking changes
-    nothing numerically: plain SGD carries no state between steps."""
+         lr: float, seed: int, dtype: str = "float64") -> Race:
+    """Same start, same data, same steps: train both, timing each in this one call."""
     check(sizes, len(X), epochs)
     model = initial_model(sizes, hidden, seed, dtype)
     net = numpy_copy(model, hidden)
     Xn, Yn = X.numpy().T.copy(), y.numpy().T.copy()  # the layout flip: samples on axis 1
     criterion = nn.BCELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    losses_np: list[float] = []
     losses_t: list[float] = []
-    t_np = t_torch = 0.0
-    done = 0
-    while done < epochs:
-        n = min(chunk, epochs - done)
-        t0 = time.perf_counter()
-        losses_np += net.fit(Xn, Yn, n, lr)
-        t1 = time.perf_counter()
-        for _ in range(n):
-            loss = criterion(model(X), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses_t.append(loss.item())
-        t2 = time.perf_counter()
-        t_np, t_torch, done = t_np + (t1 - t0), t_torch + (t2 - t1), done + n
-        if progress is not None:
-            progress(done / epochs)
+    t0 = time.perf_counter()
+    losses_np = net.fit(Xn, Yn, epochs, lr)
+    t1 = time.perf_counter()
+    for _ in range(epochs):
+        loss = criterion(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses_t.append(loss.item())
+    t_np, t_torch = t1 - t0, time.perf_counter() - t1
     linears = [m for m in model if isinstance(m, nn.Linear)]
     diff = max(max(float(np.abs(lay.W - lin.weight.detach().numpy()).max()),
                    float(np.abs(lay.b.ravel() - lin.bias.detach().numpy()).max()))

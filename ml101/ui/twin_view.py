@@ -3,11 +3,14 @@ side by side, their gradients, their code, and the three ways to save a model.
 
 Widgets, calls into the core, rendering. They live in a module rather than in the page
 script because Streamlit compiles a page script (with its "magic" AST pass) on every
-AppTest run; an imported module compiles once. Training runs once per settings and user
-(kept in st.session_state), so a rerun that changes only a view never retrains.
+AppTest run; an imported module compiles once. Training runs once per settings for the
+whole server (st.cache_resource), so a rerun that changes only a view never retrains and
+a lecture hall opening the page at once trains once.
 """
 
 from __future__ import annotations
+
+import copy
 
 import pandas as pd
 import streamlit as st
@@ -28,7 +31,6 @@ PRESETS = {
     "float32 drifts": {"np_data": "xor", "np_spec": "2-4-1", "np_act": "relu", "np_lr": 0.5,
                        "np_ep": 2000, "np_dt": "float32"},
 }
-CACHE_KEY = "np_races"  # per-user results, so moving between tabs never retrains
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -44,28 +46,36 @@ def code_for(*settings: object) -> str:
     return twin.code_for(*settings)
 
 
-def run_race(settings: tuple, X, y) -> tuple[twin.Race, pd.DataFrame, dict, list] | None:
-    """Train once per settings for this user, with a progress bar; None if the server is busy."""
-    cache: dict = st.session_state.setdefault(CACHE_KEY, {})
-    if settings in cache:
-        return cache[settings]
+class ServerBusy(Exception):
+    """Every heavy-work slot stayed taken: nothing is cached, the learner may retry."""
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def shared_race(settings: tuple, _X: torch.Tensor, _y: torch.Tensor,
+                ) -> tuple[twin.Race, pd.DataFrame, dict, list]:
+    """Train once per settings for the whole server (the data follows from the settings):
+    a lecture hall opening this page at once shares one run instead of queueing one each,
+    and Streamlit makes the others wait for it. Callers treat the result as read-only."""
     _, _, _, sizes, hidden, epochs, lr, seed, dtype = settings
-    bar = st.progress(0.0, text=f"Training both networks for {epochs:,} steps…")
     with runtime.heavy_slot(wait_s=20) as got:
         if not got:
-            bar.empty()
-            st.warning("The server is busy training for other learners; try again in a moment.")
-            return None
-        r = twin.race(sizes, hidden, X, y, epochs, lr, seed, dtype,
-                      progress=lambda f: bar.progress(f, text=f"Training… {f:.0%}"))
-    bar.empty()
-    if len(cache) >= 6:
-        cache.pop(next(iter(cache)))
-    grid = twin.boundary_grid(r, X)
+            raise ServerBusy
+        r = twin.race(sizes, hidden, _X, _y, epochs, lr, seed, dtype)
+    grid = twin.boundary_grid(r, _X)
     # chart specs built once per settings, so a rerun only sends them
-    maps = [twin.boundary_chart(grid, X, y, w) for w in ("NumPy", "PyTorch")]
-    cache[settings] = (r, grid, twin.loss_chart(r), maps)
-    return cache[settings]
+    maps = [twin.boundary_chart(grid, _X, _y, w) for w in ("NumPy", "PyTorch")]
+    return r, grid, twin.loss_chart(r), maps
+
+
+def run_race(settings: tuple, X, y) -> tuple[twin.Race, pd.DataFrame, dict, list] | None:
+    """The shared result for these settings, with a spinner while it trains (a progress
+    bar cannot be drawn from inside a cached function); None if the server is too busy."""
+    try:
+        with st.spinner(f"Training both networks for {settings[5]:,} steps…", show_time=True):
+            return shared_race(settings, X, y)
+    except ServerBusy:
+        st.warning("The server is busy training for other learners; try again in a moment.")
+        return None
 
 
 def train_tab(r: twin.Race, grid: pd.DataFrame, loss_spec: dict, maps: list, dtype: str
@@ -114,7 +124,9 @@ def gradients_tab(r: twin.Race, sizes, hidden, X, y, seed, dtype) -> None:
                                       key="np_when", **KEEP, format_func=lambda w: {
                                           "start": "the shared initial weights",
                                           "end": "the trained weights"}[w])
-    model = r.model if when == "end" else twin.initial_model(sizes, hidden, seed, dtype)
+    # The trained model is shared by every learner: check gradients on a private copy.
+    model = copy.deepcopy(r.model) if when == "end" else twin.initial_model(sizes, hidden,
+                                                                              seed, dtype)
     rows = twin.gradient_check(model, hidden, X, y)
     worst = max(row.max_abs_diff for row in rows)
     st.metric("Largest |manual − autograd| over every gradient", f"{worst:.2e}")

@@ -8,6 +8,7 @@ import io
 import pytest
 
 from ml101 import twin
+from ml101.ui import twin_view
 from tests.conftest import OpenPage, assert_clean, shown_text
 
 URL = "numpy-vs-torch"
@@ -79,7 +80,8 @@ def test_saving_tab_catches_the_pickle_failure(open_app: OpenPage) -> None:
 
 
 def test_view_changes_never_retrain(open_app: OpenPage, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Training runs once per settings; tabs and view controls reuse it, new settings don't."""
+    """Training runs once per settings for the server: tabs, view controls and other
+    learners reuse it; new settings train anew."""
     calls: list[int] = []
     race = twin.race
 
@@ -88,6 +90,7 @@ def test_view_changes_never_retrain(open_app: OpenPage, monkeypatch: pytest.Monk
         return race(*args, **kwargs)
 
     monkeypatch.setattr(twin, "race", counted)
+    twin_view.shared_race.clear()
     at = open_app(URL, np_ep="200")
     assert calls == [1]
     final = metrics(at)["Final loss (NumPy | PyTorch)"]
@@ -99,10 +102,13 @@ def test_view_changes_never_retrain(open_app: OpenPage, monkeypatch: pytest.Monk
     assert calls == [1]
     at.slider(key="np_lr").set_value(0.3).run()
     assert calls == [1, 1]
-    at.slider(key="np_lr").set_value(0.5).run()  # back to settings this user has trained
+    at.slider(key="np_lr").set_value(0.5).run()  # back to settings already trained
     assert calls == [1, 1]
     assert_clean(at)
     at.session_state["np_tab"] = "Train side by side"
     at.run()
     assert metrics(at)["Final loss (NumPy | PyTorch)"] == final
     assert calls == [1, 1]
+    other = open_app(URL, np_ep="200")  # another learner, the same settings: no new training
+    assert calls == [1, 1]
+    assert metrics(other)["Final loss (NumPy | PyTorch)"] == final

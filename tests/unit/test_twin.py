@@ -23,13 +23,6 @@ def test_xor_twins_agree_below_1e_6() -> None:
     assert r.seconds_np > 0 and r.seconds_torch > 0
 
 
-def test_chunking_changes_nothing() -> None:
-    X, y = twin.load_data("moons", 40, 0.1, 2)
-    a = twin.race((2, 5, 1), "tanh", X, y, 60, 0.3, seed=2, chunk=7)
-    b = twin.race((2, 5, 1), "tanh", X, y, 60, 0.3, seed=2, chunk=1000)
-    assert (a.losses_np == b.losses_np).all() and (a.losses_torch == b.losses_torch).all()
-
-
 def test_gradient_check_rows_cover_every_parameter() -> None:
     X, y = twin.load_data("circles", 50, 0.05, 0)
     model = twin.initial_model((2, 6, 3, 1), "sigmoid", 0)
