@@ -9,10 +9,11 @@ Starts `streamlit run app.py` on 127.0.0.1, drives Debian's Chromium with Playwr
 A "render" is the time from navigation until the app reports its script run finished;
 a "rerun" the time from a control change (the presenter toggle, present on every page)
 until then, seen in the browser. The browsers run on the same machine as the server, so
-both are pessimistic next to students' own machines: the server is pinned to its own core
-(the last one) and the browsers to the others, and the server also logs each script run
-it finishes (ML101_RUN_LOG), so its own rerun time is reported apart from the browsers'.
-RSS is the server process's resident memory (psutil).
+both are pessimistic next to students' own machines. For the load test the server is
+pinned to its own core (the last one) and the browsers to the others, and the server logs
+each script run it finishes (ML101_RUN_LOG), so its own rerun time is reported apart from
+the browsers'. The memory sessions only open every page; RSS is the server process's
+resident memory (psutil).
 """
 
 from __future__ import annotations
@@ -44,6 +45,20 @@ def rss_mib(pid: int) -> float:
     return psutil.Process(pid).memory_info().rss / MiB
 
 
+def pin(procs: list[psutil.Process], cpus: set[int]) -> None:
+    """Pin every thread of these processes (threads they start later inherit it)."""
+    for proc in procs:
+        try:
+            threads = proc.threads()
+        except psutil.Error:
+            continue
+        for t in threads:
+            try:
+                os.sched_setaffinity(t.id, cpus)
+            except OSError:
+                continue  # the thread ended meanwhile
+
+
 def cpu_s(procs: list[psutil.Process]) -> float:
     """User + system CPU seconds of the processes still alive."""
     total = 0.0
@@ -67,11 +82,9 @@ async def main(args: argparse.Namespace) -> int:
     paths = [p.url_path for p in built_pages()]
     cores = sorted(os.sched_getaffinity(0))
     server_cpus = {cores[-1]} if args.pin and len(cores) > 1 else None
-    if server_cpus:
-        os.sched_setaffinity(0, set(cores[:-1]))  # Playwright and Chromium inherit this
     log = Path(tempfile.mkstemp(prefix="ml101-runs-", suffix=".jsonl")[1])
     env = {"ML101_TORCH_THREADS": str(args.threads), "ML101_RUN_LOG": str(log)}
-    with live_server(env=env, cpus=server_cpus) as srv:
+    with live_server(env=env) as srv:
         health_s = srv.healthy_at - srv.started_at
         idle_rss = rss_mib(srv.pid)
         async with async_playwright() as pw:
@@ -102,11 +115,11 @@ async def main(args: argparse.Namespace) -> int:
             for target in sorted(args.sessions):
                 need = target - len(open_ctx)
                 results = await asyncio.gather(
-                    *(tour(browser, srv.url, paths) for _ in range(need)))
+                    *(tour(browser, srv.url, paths, clicks=False) for _ in range(need)))
                 for c, _, boxes in results:
                     open_ctx.append(c)
                     errors += boxes
-                mem_rows.append((f"{target} sessions connected, each visited every page",
+                mem_rows.append((f"{target} sessions connected, each opened every page",
                                  rss_mib(srv.pid)))
             for c in open_ctx:
                 await c.close()
@@ -125,6 +138,11 @@ async def main(args: argparse.Namespace) -> int:
             # Load: N learners at once, each touring every page.
             server = psutil.Process(srv.pid)
             clients = psutil.Process().children(recursive=True)
+            # A lecture hall's browsers are on the students' laptops: pin ours away from the
+            # server for the load test, so the server keeps a core of its own.
+            if server_cpus:
+                pin([server], server_cpus)
+                pin([psutil.Process(), *clients], set(cores) - server_cpus)
             cpu0 = cpu_s([server]), cpu_s(clients)
             t0, started_at = time.perf_counter(), time.time()
             results = await asyncio.gather(

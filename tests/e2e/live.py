@@ -50,16 +50,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(timeout: float = 90, env: dict[str, str] | None = None,
-                cpus: set[int] | None = None) -> Iterator[Server]:
-    """`streamlit run app.py` on a free loopback port, stopped on exit; `cpus` pins it
-    (and every thread it starts) to those cores."""
+def live_server(timeout: float = 90, env: dict[str, str] | None = None) -> Iterator[Server]:
+    """`streamlit run app.py` on a free loopback port, stopped on exit."""
     port = free_port()
     started = time.monotonic()
-    pin = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] if cpus else []
     proc = subprocess.Popen(
-        [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
-         "127.0.0.1", "--server.port", str(port), "--server.headless", "true"],
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--server.headless", "true"],
         cwd=ROOT, env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -166,16 +163,21 @@ async def timed_click(page: Any, target: Any) -> float:
     return (t1 - t0) / 1000
 
 
-async def tour(browser: Any, server_url: str, paths: list[str]) -> tuple[Any, list[float], int]:
+async def tour(browser: Any, server_url: str, paths: list[str], clicks: bool = True,
+               ) -> tuple[Any, list[float], int]:
     """One learner: a fresh browser context that opens every page and reruns it twice
     (the presenter toggle reruns the router and the page, whatever the page); on the
-    training page it also trains one step. Returns the context (left open for memory
-    readings), the rerun times, and the error boxes seen."""
+    training page it also trains one step. Without `clicks` it only opens the pages.
+    Returns the context (left open for memory readings), the rerun times, and the error
+    boxes seen."""
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await ctx.new_page()
     times, errors = [], 0
     for path in paths:
         _, boxes = await visit(page, page_url(server_url, path))
+        if not clicks:
+            errors += boxes
+            continue
         toggle = page.get_by_text("Presenter mode")
         times += [await timed_click(page, toggle), await timed_click(page, toggle)]
         if path == "training":
