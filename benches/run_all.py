@@ -56,7 +56,7 @@ def main() -> int:
         print(f"running {script.name} ...", flush=True)
         argv = shlex.split(extra.get(script.name, ""))
         proc = subprocess.run([sys.executable, str(script), *argv], cwd=ROOT, capture_output=True,
-                              text=True, timeout=1800, check=False)
+                              text=True, timeout=5400, check=False)
         if proc.returncode != 0:
             failed.append(script.name)
         rows += [{**r, "script": script.name} for r in parse(proc.stdout)]
