@@ -138,7 +138,9 @@ async def settle(page: Any) -> None:
 async def visit(page: Any, url: str) -> tuple[float, int]:
     """Seconds from goto to a settled page, and how many error boxes it shows."""
     t0 = time.perf_counter()
-    await page.goto(url)
+    # Only the first response is awaited here: with many learners arriving at once the
+    # page's scripts can take longer than goto's 30 s default; the h1 wait is the bound.
+    await page.goto(url, wait_until="commit", timeout=120_000)
     await page.wait_for_selector("h1", timeout=120_000)
     await settle(page)
     elapsed = time.perf_counter() - t0 - SETTLE_MS / 1000
