@@ -146,7 +146,8 @@ async def main(args: argparse.Namespace) -> int:
             cpu0 = cpu_s([server]), cpu_s(clients)
             t0, started_at = time.perf_counter(), time.time()
             results = await asyncio.gather(
-                *(tour(browser, srv.url, paths) for _ in range(args.load)))
+                *(tour(browser, srv.url, paths, delay_s=i * args.ramp / args.load,
+                       timeout_s=600) for i in range(args.load)))
             wall = time.perf_counter() - t0
             clients = psutil.Process().children(recursive=True)
             server_cpu, client_cpu = cpu_s([server]) - cpu0[0], cpu_s(clients) - cpu0[1]
@@ -156,8 +157,8 @@ async def main(args: argparse.Namespace) -> int:
                 await c.close()
             await browser.close()
 
-    print(f"\n## Load: {args.load} learners at once, each opening all {len(paths)} pages "
-          "and rerunning each twice\n")
+    print(f"\n## Load: {args.load} learners arriving over {args.ramp:.0f} s, each opening all "
+          f"{len(paths)} pages and rerunning each twice\n")
     print("| reruns | median s | p95 s | max s | error boxes | wall s |")
     print("|---:|---:|---:|---:|---:|---:|")
     print(f"| {len(reruns)} | {statistics.median(reruns):.2f} | {pct(reruns, 0.95):.2f} "
@@ -201,6 +202,8 @@ if __name__ == "__main__":
     parser.add_argument("--sessions", type=int, nargs="+", default=[10, 30])
     parser.add_argument("--load", type=int, default=20, help="learners in the load test")
     parser.add_argument("--threads", type=int, default=1, help="ML101_TORCH_THREADS")
+    parser.add_argument("--ramp", type=float, default=20,
+                        help="seconds over which the load test's learners arrive")
     parser.add_argument("--no-pin", dest="pin", action="store_false",
                         help="let server and browsers share every core")
     sys.exit(asyncio.run(main(parser.parse_args())))

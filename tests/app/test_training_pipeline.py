@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import io
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from ml101.datasets import DATASETS
@@ -28,7 +30,8 @@ def _play_to_the_end(at: AppTest, limit: int = 40) -> Trainer:
     return at.session_state["tr_state"]["runs"][0][1]
 
 
-def test_step_play_early_stop_restore_and_the_code(open_app: OpenPage) -> None:
+def test_step_play_early_stop_restore_and_the_code(open_app: OpenPage, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_app("training", tr_speed="100")
     assert_clean(at)
     assert _metrics(at)["val loss"] == "–"
@@ -53,6 +56,7 @@ def test_step_play_early_stop_restore_and_the_code(open_app: OpenPage) -> None:
 
     script = next(c.value for c in at.code if "torch.manual_seed(seed)" in c.value)
     ns: dict = {}
+    monkeypatch.chdir(tmp_path)  # the script saves best_model.pt where it runs
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(script, "<page code>", "exec"), ns)
     assert ns["history"] == [(h.epoch, h.train_loss, h.val_loss, h.val_acc) for h in t.history]

@@ -135,13 +135,13 @@ async def settle(page: Any) -> None:
     await page.wait_for_selector(IDLE, timeout=120_000)
 
 
-async def visit(page: Any, url: str) -> tuple[float, int]:
+async def visit(page: Any, url: str, timeout_s: float = 120) -> tuple[float, int]:
     """Seconds from goto to a settled page, and how many error boxes it shows."""
     t0 = time.perf_counter()
     # Only the first response is awaited here: with many learners arriving at once the
     # page's scripts can take longer than goto's 30 s default; the h1 wait is the bound.
-    await page.goto(url, wait_until="commit", timeout=120_000)
-    await page.wait_for_selector("h1", timeout=120_000)
+    await page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
+    await page.wait_for_selector("h1", timeout=timeout_s * 1000)
     await settle(page)
     elapsed = time.perf_counter() - t0 - SETTLE_MS / 1000
     return elapsed, await page.locator(_ERRORS).count()
@@ -166,17 +166,18 @@ async def timed_click(page: Any, target: Any) -> float:
 
 
 async def tour(browser: Any, server_url: str, paths: list[str], clicks: bool = True,
-               ) -> tuple[Any, list[float], int]:
+               delay_s: float = 0, timeout_s: float = 120) -> tuple[Any, list[float], int]:
     """One learner: a fresh browser context that opens every page and reruns it twice
     (the presenter toggle reruns the router and the page, whatever the page); on the
     training page it also trains one step. Without `clicks` it only opens the pages.
-    Returns the context (left open for memory readings), the rerun times, and the error
-    boxes seen."""
+    It arrives after `delay_s`; each page open may take `timeout_s`. Returns the context
+    (left open for memory readings), the rerun times, and the error boxes seen."""
+    await asyncio.sleep(delay_s)
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await ctx.new_page()
     times, errors = [], 0
     for path in paths:
-        _, boxes = await visit(page, page_url(server_url, path))
+        _, boxes = await visit(page, page_url(server_url, path), timeout_s)
         if not clicks:
             errors += boxes
             continue

@@ -7,6 +7,7 @@ import contextlib
 import io
 import math
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -131,7 +132,9 @@ def test_checkpoint_resumes_exactly_through_weights_only_load() -> None:
     replace(BREAK_PRESETS["no_eval"].cfg, epochs=3),
     replace(BREAK_PRESETS["no_zero_grad"].cfg, epochs=4),
 ], ids=["overfit-early-stop", "xor", "focal-3class-bn-dropout", "no-eval", "no-zero-grad"])
-def test_generated_script_reproduces_the_run(cfg: RunConfig) -> None:
+def test_generated_script_reproduces_the_run(cfg: RunConfig, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the script saves best_model.pt where it runs
     t = Trainer(cfg)
     t.run(cfg.epochs)
     ns: dict = {}
