@@ -170,10 +170,11 @@ async def tour(browser: Any, server_url: str, paths: list[str], clicks: bool = T
     """One learner: a fresh browser context that opens every page and reruns it twice
     (the presenter toggle reruns the router and the page, whatever the page); on the
     training page it also trains one step. Without `clicks` it only opens the pages.
-    It arrives after `delay_s`; each page open may take `timeout_s`. Returns the context
-    (left open for memory readings), the rerun times, and the error boxes seen."""
+    It arrives after `delay_s`; each page open or action may take `timeout_s`. Returns the
+    context (left open for memory readings), the rerun times, and the error boxes seen."""
     await asyncio.sleep(delay_s)
     ctx = await browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.set_default_timeout(timeout_s * 1000)  # a starved browser is slow, not broken
     page = await ctx.new_page()
     times, errors = [], 0
     for path in paths:
