@@ -62,42 +62,16 @@ explain(
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _recordings(folder: str, listing: tuple) -> tuple[list[bench.Recording], list[str]]:
+def recordings(folder: str, listing: tuple) -> tuple[list[bench.Recording], list[str]]:
     """Read and validate the CSVs once per change of the folder (`listing` is the key)."""
     return bench.recordings(Path(folder))
 
 
-def _listing(folder: Path) -> tuple:
-    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
-    return tuple((f.name, f.stat().st_mtime_ns) for f in files)
-
-
-def recordings() -> tuple[list[bench.Recording], list[str]]:
-    """The recorded runs, re-read only when a file in the folder changes; read-only."""
-    return _recordings(str(bench.RECORDED_DIR), _listing(bench.RECORDED_DIR))
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
-def recorded_charts(path: str, listing: tuple, op: str, dtype: str) -> tuple[dict, dict]:
-    """Both chart specs of one recorded op and dtype, built once: Altair's validation costs
-    about 0.1 s per chart, on every rerun of every learner otherwise."""
-    rec = next(r for r in _recordings(str(Path(path).parent), listing)[0] if str(r.path) == path)
-    sel = rec.frame[(rec.frame["op"] == op) & (rec.frame["dtype"] == dtype)]
-    points, row = bench.from_frame(sel), sel.iloc[0]
-    meta = charts.meta_line(points, rec.label, str(row.torch_version))
-    peak = bench.reference_peak(points, str(row.device_name), _recorded_cpu(row))
-    spec = bench.OPS[op]
-    metric = "gflops" if spec.compute_bound else "gbps"
-    label = f"peak {peak.gflops:.0f} GFLOP/s" if metric == "gflops" and peak.gflops else ""
-    return (charts.time_chart(points, meta, spec.size_name).to_dict(validate=False),
-            charts.throughput_chart(points, meta, spec.size_name, metric=metric,
-                                    peak=peak.gflops if label else 0.0,
-                                    peak_label=label).to_dict(validate=False))
-
-
-def _recorded_cpu(row: object) -> devices.DeviceInfo:
-    return devices.DeviceInfo("cpu", str(row.cpu_model), int(row.cpu_cores),
-                              simd=str(row.cpu_simd), clock_ghz=float(row.cpu_clock_ghz))
+def recorded_charts(folder: str, listing: tuple, path: str, op: str, dtype: str) -> tuple:
+    """Both charts of one recorded op and dtype, built once for every learner."""
+    rec = next(r for r in recordings(folder, listing)[0] if str(r.path) == path)
+    return charts.recorded_charts(charts.recorded_view(rec, op, dtype), op)
 
 
 TABS = ["Sweep", "Naive vs correct", "Roofline", "Recorded runs"]
@@ -370,7 +344,10 @@ with tab_roof:
 
 # --- Recorded runs ---------------------------------------------------------------------------
 with tab_rec:
-    recs, problems = recordings()
+    folder = bench.RECORDED_DIR
+    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    listing = tuple((f.name, f.stat().st_mtime_ns) for f in files)
+    recs, problems = recordings(str(folder), listing)
     for note in problems:
         st.warning(f"Ignored a recording: {note}")
     if not any(r.has_gpu for r in recs):
@@ -392,19 +369,15 @@ with tab_rec:
             rec_dtype = controls.selectbox(
                 "dtype", [d for d in bench.DTYPES if d in set(df[df["op"] == rec_op]["dtype"])],
                 key="bm_rec_dtype")
-        sel = df[(df["op"] == rec_op) & (df["dtype"] == rec_dtype)]
-        points = bench.from_frame(sel)
-        row = sel.iloc[0]
-        meta = charts.meta_line(points, rec.label, str(row.torch_version))
-        rec_cpu = _recorded_cpu(row)
-        peak = bench.reference_peak(points, str(row.device_name), rec_cpu)
+        view = charts.recorded_view(rec, rec_op, rec_dtype)
         k1, k2 = st.columns(2)
-        specs = recorded_charts(str(rec.path), _listing(rec.path.parent), rec_op, rec_dtype)
-        for col, spec in zip((k1, k2), specs, strict=True):
-            col.vega_lite_chart(spec=spec, width="stretch")
-        st.caption(f"Recording: {rec.path.name}. Metadata: {meta}. Peak: {peak.basis}.")
-        cross = charts.gpu_crossover(points)
+        shown = recorded_charts(str(folder), listing, str(rec.path), rec_op, rec_dtype)
+        for col, chart in zip((k1, k2), shown, strict=True):
+            col.altair_chart(chart)
+        st.caption(f"Recording: {rec.path.name}. Metadata: {view.meta}. "
+                   f"Peak: {view.peak.basis}.")
+        cross = charts.gpu_crossover(view.points)
         if cross is not None:
             st.markdown(f"**The GPU wins from size {cross} on**; below it, launch overhead "
                         "and small work per call favour the CPU.")
-        st.dataframe(bench.table(points, str(row.device_name), rec_cpu), hide_index=True)
+        st.dataframe(bench.table(view.points, view.device_name, view.cpu), hide_index=True)

@@ -6,12 +6,17 @@ cannot be compared with anything, so the subtitle of every chart says them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import numpy as np
 import pandas as pd
 import torch
 
+from ml101 import bench
 from ml101.bench import NaiveResult, Point, RooflineResult, crossover, intensity
+from ml101.devices import DeviceInfo
+from ml101.peaks import Peak
 
 _LOG2 = alt.Scale(type="log", base=2)
 _LOG10 = alt.Scale(type="log")
@@ -182,3 +187,35 @@ def cold_warm_chart(result: NaiveResult, meta: str) -> alt.Chart:
         color=alt.Color("call:N", legend=None),
         tooltip=["call", alt.Tooltip("ms", format=".3f")],
     ).properties(title=_title("Cold vs warm", meta), height=170)
+
+
+@dataclass(frozen=True)
+class RecordedView:
+    """One op and dtype of a recording, with the device it ran on and its ceiling."""
+
+    points: list[Point]
+    meta: str
+    device_name: str
+    cpu: DeviceInfo
+    peak: Peak
+
+
+def recorded_view(rec: bench.Recording, op: str, dtype: str) -> RecordedView:
+    sel = rec.frame[(rec.frame["op"] == op) & (rec.frame["dtype"] == dtype)]
+    points, row = bench.from_frame(sel), sel.iloc[0]
+    cpu = DeviceInfo("cpu", str(row.cpu_model), int(row.cpu_cores), simd=str(row.cpu_simd),
+                     clock_ghz=float(row.cpu_clock_ghz))
+    return RecordedView(points, meta_line(points, rec.label, str(row.torch_version)),
+                        str(row.device_name), cpu,
+                        bench.reference_peak(points, str(row.device_name), cpu))
+
+
+def recorded_charts(view: RecordedView, op: str) -> tuple[alt.LayerChart, alt.LayerChart]:
+    """The time and throughput charts of a recorded view."""
+    spec = bench.OPS[op]
+    metric = "gflops" if spec.compute_bound else "gbps"
+    label = f"peak {view.peak.gflops:.0f} GFLOP/s" if metric == "gflops" and view.peak.gflops \
+        else ""
+    return (time_chart(view.points, view.meta, spec.size_name),
+            throughput_chart(view.points, view.meta, spec.size_name, metric=metric,
+                             peak=view.peak.gflops if label else 0.0, peak_label=label))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
 import threading
 from pathlib import Path
 
@@ -404,3 +405,15 @@ def test_cuda_sweep_with_copies_and_tf32() -> None:
 def test_mps_sweep() -> None:
     result = bench.run_sweep(bench.SweepPlan((Series("matmul", "mps"),), (64, 256), 2.0))
     assert len(result.points) == 2 and all(p.median_s > 0 for p in result.points)
+
+
+def test_a_recorded_view_carries_its_device_into_both_charts() -> None:
+    from ml101.bench_charts import recorded_charts, recorded_view
+
+    rec = next(r for r in bench.recordings()[0] if r.has_gpu)
+    view = recorded_view(rec, "matmul", "float32")
+    assert view.device_name == "NVIDIA H200" and view.peak.gflops == 67_000
+    assert {p.series.device for p in view.points} == {"cpu", "cuda"}
+    for chart in recorded_charts(view, "matmul"):
+        spec = json.dumps(chart.to_dict())
+        assert "NVIDIA H200" in spec and "2.11.0+cu130" in spec
