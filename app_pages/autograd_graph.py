@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ml101 import autograd_graph as ag
-from ml101 import autograd_lessons as lessons
-from ml101.expression import FUNCTIONS, ExprError, parse_program, parse_variables
+from ml101.autograd import graph as ag
+from ml101.autograd import lessons
+from ml101.autograd.expression import FUNCTIONS, ExprError, parse_program, parse_variables
 from ml101.ui import controls
 from ml101.ui.layout import explain, page_header, show_code
 

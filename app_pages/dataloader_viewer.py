@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_shortcuts import add_shortcuts
 
-from ml101 import batches, image_folder
+from ml101.data import image_folder
+from ml101.data import loader as batches
 from ml101.datasets import DATASETS, MAX_NOISE
 from ml101.ui import controls
 from ml101.ui.layout import explain, page_header, show_code

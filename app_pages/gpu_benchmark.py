@@ -7,8 +7,9 @@ from pathlib import Path
 import streamlit as st
 import torch
 
-from ml101 import bench, devices, runtime
-from ml101 import bench_charts as charts
+from ml101 import runtime
+from ml101.bench import charts, devices
+from ml101.bench import sweep as bench
 from ml101.ui import controls
 from ml101.ui.layout import explain, page_header, show_code
 

@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_shortcuts import add_shortcuts
 
-from ml101.optim_race import (
+from ml101.optim.charts import CLICK, arrows, contour_spec, curves_spec
+from ml101.optim.race import (
     LR_GRID,
     MAX_STEPS,
-    OPTIMIZERS,
     STATE_NAMES,
     Racer,
     generated_code,
@@ -21,8 +21,8 @@ from ml101.optim_race import (
     race,
     tuned_rates,
 )
-from ml101.race_charts import CLICK, arrows, contour_spec, curves_spec
-from ml101.surfaces import SURFACES
+from ml101.optim.surfaces import SURFACES
+from ml101.optimizers import OPTIMIZERS
 from ml101.ui import controls
 from ml101.ui.layout import explain, page_header, show_code
 

@@ -9,34 +9,34 @@ import pandas as pd
 import streamlit as st
 from streamlit_shortcuts import add_shortcuts
 
-from ml101 import checkpoints as ckpt
 from ml101.datasets import DATASETS
 from ml101.losses import LOSSES, saturation_demo
 from ml101.models import ACTIVATIONS, as_sequential, parameter_table, parse_hidden
 from ml101.runtime import MAX_HEAVY, BudgetError, heavy_slot, seeded
-from ml101.trainer import (
-    BREAK_PRESETS,
-    BUGS,
-    COMPARE,
-    LIVE_CHUNK_S,
-    OPTIMIZERS,
-    PRESETS,
-    SPEED_OPTIONS,
-    TICK_S,
-    Preset,
-    RunConfig,
-    Trainer,
-    check_config,
-    compare_configs,
-)
-from ml101.training_charts import (
+from ml101.training import checkpoints as ckpt
+from ml101.training.charts import (
     boundary_spec,
     boundary_spec_cached,
     confusion_spec,
     curves_spec,
     per_class_accuracy,
 )
-from ml101.training_code import training_script
+from ml101.training.code import training_script
+from ml101.training.trainer import (
+    BREAK_PRESETS,
+    BUGS,
+    COMPARE,
+    LIVE_CHUNK_S,
+    PRESETS,
+    SPEED_OPTIONS,
+    TICK_S,
+    TRAINING_OPTIMIZERS,
+    Preset,
+    RunConfig,
+    Trainer,
+    check_config,
+    compare_configs,
+)
 from ml101.ui import controls
 from ml101.ui.layout import explain, page_header, show_code
 
@@ -110,9 +110,9 @@ with st.container(border=True):
         st.markdown("**Loss and optimizer**")
         loss = controls.selectbox("Loss", list(LOSSES), key="tr_loss",
                                   format_func=lambda x: LOSSES[x].label)
-        opt = controls.selectbox("Optimizer", list(OPTIMIZERS), key="tr_opt",
-                                 index=list(OPTIMIZERS).index(DEFAULT["tr_opt"]),
-                                 format_func=lambda x: OPTIMIZERS[x])
+        opt = controls.selectbox("Optimizer", list(TRAINING_OPTIMIZERS), key="tr_opt",
+                                 index=list(TRAINING_OPTIMIZERS).index(DEFAULT["tr_opt"]),
+                                 format_func=lambda x: TRAINING_OPTIMIZERS[x])
         lr = controls.select_slider("Learning rate", LR_OPTIONS, DEFAULT["tr_lr"], key="tr_lr",
                                     format_func=lambda v: f"{v:g}")
         wd = controls.select_slider("Weight decay", WD_OPTIONS, 0.0, key="tr_wd",

@@ -24,9 +24,9 @@ os.environ.setdefault("ML101_TORCH_THREADS", "1")
 
 from report import headline  # noqa: E402
 
-from ml101 import autograd_graph as ag  # noqa: E402
-from ml101 import autograd_lessons as lessons  # noqa: E402
-from ml101.expression import parse_program, parse_variables  # noqa: E402
+from ml101.autograd import graph as ag  # noqa: E402
+from ml101.autograd import lessons as lessons  # noqa: E402
+from ml101.autograd.expression import parse_program, parse_variables  # noqa: E402
 from tests.conftest import open_page  # noqa: E402
 
 TARGET_MS = 100.0

@@ -28,7 +28,8 @@ import torch
 from report import headline
 from torch.utils.benchmark import Timer
 
-from ml101 import bench, devices, peaks
+from ml101.bench import devices, peaks
+from ml101.bench import sweep as bench
 
 N = 1024
 

@@ -24,7 +24,8 @@ os.environ.setdefault("ML101_TORCH_THREADS", "1")
 from report import headline
 
 from ml101 import runtime
-from ml101.optim_race import OPTIMIZERS, make_racer, race, reference_run
+from ml101.optim.race import make_racer, race, reference_run
+from ml101.optimizers import OPTIMIZERS
 
 runtime.configure()
 REPEATS = int(sys.argv[1]) if len(sys.argv) > 1 else 7

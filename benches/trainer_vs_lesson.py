@@ -3,7 +3,7 @@
 Lesson loop: DataLoader over a Dataset with only __getitem__ (one call per sample plus
 default collation), batch 32, shuffle. App: `Trainer`, index batching (one gather per
 epoch, then views), fused Adam, the layers and the kernel called directly
-(`ml101/lean_step.py`). Same data (sum10, 1000 samples, 80/20), same model (10-64-32-1,
+(`ml101/training/lean_step.py`). Same data (sum10, 1000 samples, 80/20), same model (10-64-32-1,
 dropout 0.2, Sigmoid + BCELoss), Adam 1e-3, same epochs, both validating every epoch.
 Epochs of the two loops alternate, so a noisy machine slows both alike. Also: what the
 live charts cost per tick against the training they display, on the page's default run.
@@ -26,8 +26,8 @@ from report import headline
 from ml101 import runtime
 from ml101.datasets import make_dataset
 from ml101.models import build_model
-from ml101.trainer import LIVE_CHUNK_S, PRESETS, SPEED_OPTIONS, TICK_S, RunConfig, Trainer
-from ml101.training_charts import boundary_spec_cached, curves_spec
+from ml101.training.charts import boundary_spec_cached, curves_spec
+from ml101.training.trainer import LIVE_CHUNK_S, PRESETS, SPEED_OPTIONS, TICK_S, RunConfig, Trainer
 
 EPOCHS = 10
 REPEATS = 5

@@ -8,6 +8,7 @@ their layers in the same order, so under one seed they hold identical weights.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -94,6 +95,11 @@ class MLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.network(x)
+
+
+def count_params(sizes: tuple[int, ...]) -> int:
+    """Weights plus biases of every Linear: sum of in·out + out."""
+    return sum(a * b + b for a, b in itertools.pairwise(sizes))
 
 
 def n_parameters(spec: ModelSpec) -> int:

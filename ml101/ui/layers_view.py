@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ml101 import layer_demos as demos
-from ml101 import layers, simplenet
+from ml101.layers import catalog as layers
+from ml101.layers import demos, simplenet
 from ml101.ui import controls
 from ml101.ui.layout import explain, show_code
 

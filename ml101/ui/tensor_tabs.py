@@ -12,14 +12,14 @@ import numpy as np
 import streamlit as st
 import torch
 
-from ml101 import tensor_create as tc
-from ml101 import tensor_numpy as tn
-from ml101 import tensor_ops as ops
-from ml101 import tensor_reshape as tr
-from ml101.tensor_chart import grid_note, heatmap
-from ml101.tensor_index import IndexParseError
-from ml101.tensor_literal import MAX_CHARS, LiteralError
-from ml101.tensor_shape import ShapeError, fmt_shape
+from ml101.inputs import ShapeError, fmt_shape
+from ml101.tensors import create as tc
+from ml101.tensors import interop as tn
+from ml101.tensors import ops
+from ml101.tensors import reshape as tr
+from ml101.tensors.charts import grid_note, heatmap
+from ml101.tensors.index import IndexParseError
+from ml101.tensors.literal import MAX_CHARS, LiteralError
 from ml101.ui import controls
 from ml101.ui.layout import explain, show_code
 

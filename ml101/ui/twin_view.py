@@ -16,7 +16,10 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from ml101 import datasets, model_saving, runtime, simplenet, twin
+from ml101 import datasets, runtime
+from ml101.layers import simplenet
+from ml101.training import saving as model_saving
+from ml101.twin import pair as twin
 from ml101.ui import controls
 from ml101.ui.layout import explain, show_code
 

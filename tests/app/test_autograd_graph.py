@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 
-from ml101.autograd_graph import fmt_tensor
+from ml101.autograd.graph import fmt_tensor
 from tests.conftest import OpenPage, assert_clean, shown_text
 
 GRAPH = {"ag_expr": "y = 2*x; z = y**2; out = z.mean()", "ag_vars": "x = [1.0, 2.0, 3.0]"}

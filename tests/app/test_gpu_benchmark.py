@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ml101 import bench
+from ml101.bench import sweep as bench
 from tests.conftest import OpenPage, assert_clean, shown_text
 
 TINY = {"bm_sizes": ["16", "32"], "bm_budget": "1"}

@@ -8,7 +8,8 @@ import io
 import pytest
 import torch
 
-from ml101 import layers, simplenet
+from ml101.layers import catalog as layers
+from ml101.layers import simplenet
 from tests.conftest import OpenPage, assert_clean, shown_text
 
 URL = "layers"

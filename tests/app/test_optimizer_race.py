@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ml101.optim_race import leaderboard, make_racer, race
+from ml101.optim.race import leaderboard, make_racer, race
 from tests.conftest import OpenPage, assert_clean, shown_text
 
 URL = "optimizers"

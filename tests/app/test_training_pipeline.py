@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from ml101.datasets import DATASETS
 from ml101.losses import LOSSES
-from ml101.trainer import PRESETS, RunConfig, Trainer
+from ml101.training.trainer import PRESETS, RunConfig, Trainer
 from tests.conftest import OpenPage, assert_clean, open_page, shown_text
 
 

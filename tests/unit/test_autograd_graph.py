@@ -10,9 +10,9 @@ import re
 import pytest
 import torch
 
-from ml101 import autograd_graph as ag
-from ml101 import autograd_lessons as lessons
-from ml101.expression import ExprError, parse_program, parse_variables
+from ml101.autograd import graph as ag
+from ml101.autograd import lessons
+from ml101.autograd.expression import ExprError, parse_program, parse_variables
 
 
 def build(program: str, variables: str, **rg: bool) -> ag.Trace:

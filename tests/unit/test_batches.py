@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.data import DataLoader, random_split
 
-from ml101 import batches
-from ml101.batches import LoaderConfig
+from ml101.data import loader as batches
+from ml101.data.loader import LoaderConfig
 
 
 def real_orders(n: int, cfg: LoaderConfig) -> list[list[list[int]]]:

@@ -14,8 +14,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ml101 import bench, devices, peaks, runtime
-from ml101.bench import Point, Series
+from ml101 import runtime
+from ml101.bench import devices, peaks
+from ml101.bench import sweep as bench
+from ml101.bench.sweep import Point, Series
 
 HAS_CUDA = torch.cuda.is_available()
 HAS_MPS = torch.backends.mps.is_available()
@@ -231,7 +233,7 @@ def test_crossover_is_where_the_gpu_wins_for_good() -> None:
 
 
 def test_the_marked_crossover_is_full_float32_against_the_most_cpu_threads() -> None:
-    from ml101.bench_charts import gpu_crossover
+    from ml101.bench.charts import gpu_crossover
 
     def series(s: Series, times: list[float]) -> list[Point]:
         return [Point(s, n, t, t, t, 5, 1, 0, 0) for n, t in zip((16, 64, 256), times,
@@ -408,7 +410,7 @@ def test_mps_sweep() -> None:
 
 
 def test_a_recorded_view_carries_its_device_into_both_charts() -> None:
-    from ml101.bench_charts import recorded_charts, recorded_view
+    from ml101.bench.charts import recorded_charts, recorded_view
 
     rec = next(r for r in bench.recordings()[0] if r.has_gpu)
     view = recorded_view(rec, "matmul", "float32")

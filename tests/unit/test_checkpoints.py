@@ -11,8 +11,8 @@ import torch
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ml101 import checkpoints as ck
 from ml101.models import ModelSpec, build_model
+from ml101.training import checkpoints as ck
 
 CALLED: list[str] = []
 

@@ -10,8 +10,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ml101 import autograd_graph as ag
-from ml101.expression import (
+from ml101.autograd import graph as ag
+from ml101.autograd.expression import (
     MAX_CHARS,
     ExprError,
     evaluate,

@@ -9,8 +9,8 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from ml101 import image_folder
-from ml101.image_folder import SHAPES, ShapesFolder, draw_shape, write_shapes
+from ml101.data import image_folder
+from ml101.data.image_folder import SHAPES, ShapesFolder, draw_shape, write_shapes
 
 
 def test_folder_layout_labels_and_tensors(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from ml101 import layer_demos as demos
+from ml101.layers import demos
 
 
 @pytest.mark.parametrize("layer", ["ReLU", "Sigmoid", "Tanh", "LeakyReLU"])

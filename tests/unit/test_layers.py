@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml101 import layers
+from ml101.layers import catalog as layers
 
 
 @pytest.mark.parametrize("layer", layers.LAYERS)

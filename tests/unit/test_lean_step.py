@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from ml101.lean_step import LeanStep, forward_fn
 from ml101.models import ModelSpec, build_model
-from ml101.trainer import make_optimizer
+from ml101.training.lean_step import LeanStep, forward_fn
+from ml101.training.trainer import build_optimizer
 
 SPEC = ModelSpec(4, (16, 8), 1, activation="Tanh", dropout=0.2, batch_norm=True)
 
@@ -17,7 +17,7 @@ def _train(lean: bool, opt_key: str, steps: int = 6, weight_decay: float = 0.01,
            ) -> tuple[nn.Module, torch.optim.Optimizer]:
     torch.manual_seed(0)
     model = build_model(SPEC)
-    opt = make_optimizer(opt_key, model.parameters(), 0.01, weight_decay)
+    opt = build_optimizer(opt_key, model.parameters(), 0.01, weight_decay)
     forward, step = forward_fn(model), LeanStep(opt)
     gen = torch.Generator().manual_seed(1)
     for _ in range(steps):
@@ -41,7 +41,7 @@ def test_bit_for_bit_the_same_weights_and_optimizer_state(opt_key: str) -> None:
 
 def test_adam_takes_the_fused_kernel_after_its_first_step() -> None:
     model = build_model(SPEC)
-    step = LeanStep(make_optimizer("adam", model.parameters(), 0.01, 0.0))
+    step = LeanStep(build_optimizer("adam", model.parameters(), 0.01, 0.0))
     assert step._fused_group() is None  # no state yet: torch.optim sets it up
     model(torch.randn(8, 4)).sum().backward()
     step.step()

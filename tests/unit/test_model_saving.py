@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 
-from ml101 import model_saving
+from ml101.training import saving as model_saving
 
 
 def test_three_ways() -> None:

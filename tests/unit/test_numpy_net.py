@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from ml101.numpy_net import DenseLayer, NeuralNetwork
+from ml101.twin.numpy_net import DenseLayer, NeuralNetwork
 
 
 def torch_copy(net: NeuralNetwork) -> nn.Sequential:

@@ -8,8 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml101.optim_race import (
-    OPTIMIZERS,
+from ml101.optim.race import (
     generated_code,
     leaderboard,
     make_racer,
@@ -17,7 +16,8 @@ from ml101.optim_race import (
     reference_run,
     tuned_rates,
 )
-from ml101.surfaces import SURFACES
+from ml101.optim.surfaces import SURFACES
+from ml101.optimizers import OPTIMIZERS
 
 ELEMENTWISE = [k for k in OPTIMIZERS if k != "lbfgs"]
 

@@ -6,8 +6,7 @@ import json
 
 import numpy as np
 
-from ml101.optim_race import make_racer, race
-from ml101.race_charts import (
+from ml101.optim.charts import (
     CLICK,
     MAX_POINTS,
     arrows,
@@ -15,6 +14,7 @@ from ml101.race_charts import (
     curves_spec,
     surface_frames,
 )
+from ml101.optim.race import make_racer, race
 
 RACERS = (make_racer("sgd", 1.0), make_racer("momentum", 0.001), make_racer("adam", 0.01))
 

@@ -9,12 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml101 import simplenet
+from ml101 import models
+from ml101.layers import simplenet
 
 
 def test_lesson_simplenet_has_17_parameters() -> None:
     cmp = simplenet.compare((2, 4, 1), "ReLU", "Sigmoid", seed=0)
-    assert cmp.n_params == 17 == simplenet.count_params((2, 4, 1))
+    assert cmp.n_params == 17 == models.count_params((2, 4, 1))
     assert [n for n, _ in cmp.net.named_parameters()] == ["fc1.weight", "fc1.bias", "fc2.weight",
                                                          "fc2.bias"]
     assert cmp.diff_before > 0
@@ -27,7 +28,7 @@ def test_lesson_simplenet_has_17_parameters() -> None:
 def test_both_forms_agree_exactly(sizes: tuple, hidden: str, output: str) -> None:
     cmp = simplenet.compare(sizes, hidden, output, seed=1)
     assert cmp.diff_after == 0.0
-    assert cmp.n_params == simplenet.count_params(sizes)
+    assert cmp.n_params == models.count_params(sizes)
     assert sum(p.numel() for p in cmp.seq.parameters()) == cmp.n_params
 
 

@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import torch
 
-from ml101.tensor_chart import grid_cells, grid_note, heatmap
+from ml101.tensors.charts import grid_cells, grid_note, heatmap
 
 
 def test_cells_hold_every_value_and_the_mask() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from ml101.tensor_create import KINDS, CreateSpec, TensorError, create, describe, describe_code
+from ml101.tensors.create import KINDS, CreateSpec, TensorError, create, describe, describe_code
 
 
 def run(code: str) -> tuple[dict, str]:

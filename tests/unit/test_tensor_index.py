@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml101.tensor_index import IndexParseError, parse_index
+from ml101.tensors.index import IndexParseError, parse_index
 
 D = torch.arange(20).reshape(4, 5)
 

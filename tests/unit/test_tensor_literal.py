@@ -11,7 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml101.tensor_literal import MAX_CHARS, MAX_ELEMENTS, LiteralError, parse_literal
+from ml101.tensors.literal import MAX_CHARS, MAX_ELEMENTS, LiteralError, parse_literal
 
 
 @pytest.mark.parametrize(("text", "shape", "kind"), [

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from ml101.tensor_create import TensorError
-from ml101.tensor_numpy import quick_reference, quick_reference_code, share_demo
+from ml101.tensors.create import TensorError
+from ml101.tensors.interop import quick_reference, quick_reference_code, share_demo
 
 
 def test_quick_reference_rows() -> None:

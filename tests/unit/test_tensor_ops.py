@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from ml101.tensor_create import TensorError
-from ml101.tensor_ops import agreement, broadcast, elementwise, matmul, reduce
+from ml101.tensors.create import TensorError
+from ml101.tensors.ops import agreement, broadcast, elementwise, matmul, reduce
 
 A = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
 B = torch.tensor([[5.0, 6.0], [7.0, 8.0]])

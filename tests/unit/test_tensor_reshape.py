@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ml101.tensor_create import TensorError
-from ml101.tensor_reshape import shape_op, shares_storage, source, take
+from ml101.tensors.create import TensorError
+from ml101.tensors.reshape import shape_op, shares_storage, source, take
 
 
 def test_view_refuses_a_transposed_tensor_and_reshape_copies() -> None:

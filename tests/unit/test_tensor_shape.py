@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml101.tensor_shape import ShapeError, fmt_shape, parse_shape
+from ml101.inputs import ShapeError, fmt_shape, parse_shape
 
 
 @pytest.mark.parametrize(("text", "shape"), [

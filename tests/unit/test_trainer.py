@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ml101.trainer import BREAK_PRESETS, PRESETS, RunConfig, Trainer, compare_configs
-from ml101.training_code import training_script
+from ml101.training.code import training_script
+from ml101.training.trainer import BREAK_PRESETS, PRESETS, RunConfig, Trainer, compare_configs
 
 SMALL = RunConfig(n_samples=80, hidden=(32, 32), epochs=12, patience=0)
 
@@ -57,7 +57,7 @@ def test_rewind_snapshot_reproduces_that_epochs_metrics() -> None:
 
 
 def test_snapshots_are_thinned_under_the_memory_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    import ml101.trainer as tr
+    import ml101.training.trainer as tr
 
     t = Trainer(SMALL)
     monkeypatch.setattr(tr, "SNAPSHOT_BYTES", t._snap_bytes * 5)

@@ -10,8 +10,7 @@ import altair as alt
 import pytest
 import torch
 
-from ml101.trainer import PRESETS, RunConfig, Trainer
-from ml101.training_charts import (
+from ml101.training.charts import (
     GRID,
     _Grid,
     boundary_spec,
@@ -21,6 +20,7 @@ from ml101.training_charts import (
     decision_grid,
     per_class_accuracy,
 )
+from ml101.training.trainer import PRESETS, RunConfig, Trainer
 
 SCHEMA = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json"}
 SMALL = RunConfig(n_samples=80, hidden=(16,), epochs=6, patience=0)

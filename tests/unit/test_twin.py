@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ml101 import twin
+from ml101.twin import pair as twin
 
 
 def test_xor_twins_agree_below_1e_6() -> None:

@@ -19,8 +19,8 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from ml101.optim_race import STATE_NAMES, RaceResult
-from ml101.surfaces import SURFACES, Surface
+from ml101.optim.race import STATE_NAMES, RaceResult
+from ml101.optim.surfaces import SURFACES, Surface
 
 GRID = 32  # clickable cells per side
 MAX_POINTS = 400  # per path and curve, so a 5,000-step race stays light in the browser

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ml101.tensor_create import TensorError
-from ml101.tensor_shape import fmt_shape
+from ml101.inputs import fmt_shape
+from ml101.tensors.create import TensorError
 
 ELEMENTWISE: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,

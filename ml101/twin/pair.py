@@ -20,10 +20,11 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ml101 import datasets, numpy_net
-from ml101.numpy_net import DenseLayer, NeuralNetwork
+from ml101 import datasets
+from ml101.models import count_params
 from ml101.runtime import seeded
-from ml101.simplenet import count_params
+from ml101.twin import numpy_net
+from ml101.twin.numpy_net import DenseLayer, NeuralNetwork
 
 HIDDEN: tuple[str, ...] = ("relu", "tanh", "sigmoid")
 TORCH_ACT = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}

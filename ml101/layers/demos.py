@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ml101.layers import build, conv_out
+from ml101.layers.catalog import build, conv_out
 from ml101.runtime import seeded
 
 # Charts are plain Vega-Lite dicts (the grammar Altair emits, built directly: Altair's

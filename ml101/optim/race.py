@@ -25,54 +25,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ml101.surfaces import SURFACES, Pair, Surface
+from ml101 import optimizers
+from ml101.optim.surfaces import SURFACES, Pair, Surface
+from ml101.optimizers import OPTIMIZERS, OptimizerInfo
 
 MAX_STEPS = 5000
 LR_GRID: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0)
 TUNE_STEPS_CAP = 1000
 DTYPE = torch.float32
-
-
-@dataclass(frozen=True)
-class OptimizerInfo:
-    key: str
-    label: str
-    cls: str  # torch.optim class name
-    default_lr: float
-    hyper: tuple[str, ...]  # which Racer fields matter for it
-    color: str
-    blurb: str
-
-
-OPTIMIZERS: dict[str, OptimizerInfo] = {o.key: o for o in (
-    OptimizerInfo("sgd", "SGD", "SGD", 1e-3, (), "#1f77b4",
-                  "Steps straight down the gradient: x -= lr * g."),
-    OptimizerInfo("momentum", "SGD + momentum", "SGD", 1e-3, ("momentum",), "#ff7f0e",
-                  "Keeps a running sum of gradients (the momentum buffer) and steps along it, "
-                  "so consistent directions build up speed and zig-zags cancel."),
-    OptimizerInfo("nesterov", "Nesterov", "SGD", 1e-3, ("momentum",), "#8c564b",
-                  "Momentum that also adds the buffer's next move before stepping: "
-                  "it brakes earlier when the slope turns."),
-    OptimizerInfo("adam", "Adam", "Adam", 1e-2, ("beta1", "beta2"), "#2ca02c",
-                  "Momentum (m) divided by the root of a running mean of squared gradients "
-                  "(v): every coordinate moves about lr per step, whatever its gradient size."),
-    OptimizerInfo("adamw", "AdamW", "AdamW", 1e-2, ("beta1", "beta2", "weight_decay"),
-                  "#17becf",
-                  "Adam plus weight decay applied directly to the weights (decoupled), "
-                  "which pulls them towards 0 a little every step."),
-    OptimizerInfo("rmsprop", "RMSprop", "RMSprop", 1e-2, ("alpha", "momentum"), "#d62728",
-                  "Divides the gradient by the root of a running mean of its square: "
-                  "Adam without the first moment or bias correction."),
-    OptimizerInfo("adagrad", "Adagrad", "Adagrad", 1e-1, (), "#9467bd",
-                  "Divides by the root of the sum of all squared gradients so far: its steps "
-                  "only ever shrink."),
-    OptimizerInfo("nadam", "NAdam", "NAdam", 1e-2, ("beta1", "beta2"), "#e377c2",
-                  "Adam with Nesterov's look-ahead on the first moment."),
-    OptimizerInfo("lbfgs", "L-BFGS", "LBFGS", 1.0, (), "#7f7f7f",
-                  "A quasi-Newton method: builds a curvature estimate from recent steps and "
-                  "uses a line search. One step here is one iteration, which evaluates the "
-                  "function several times."),
-)}
 
 
 @dataclass(frozen=True)
@@ -126,12 +86,6 @@ def torch_kwargs(r: Racer) -> dict[str, object]:
     elif r.key == "lbfgs":
         kw.update(max_iter=1, max_eval=20, history_size=10, line_search_fn="strong_wolfe")
     return kw
-
-
-def make_optimizer(r: Racer, params: list[Tensor]) -> torch.optim.Optimizer:
-    """The real torch.optim optimizer for a racer."""
-    cls = getattr(torch.optim, r.info.cls)
-    return cls(params, lr=r.lr, **torch_kwargs(r))
 
 
 @dataclass(frozen=True)
@@ -431,7 +385,7 @@ def reference_run(surface: str, racer: Racer, start: Pair, steps: int
     surf = _check(surface, (racer,), steps)
     path = np.full((steps + 1, 2), np.nan, dtype=np.float32)
     x = torch.tensor(start, dtype=DTYPE, requires_grad=True)
-    opt = make_optimizer(racer, [x])
+    opt = optimizers.build(racer.key, [x], racer.lr, **torch_kwargs(racer))
 
     def closure() -> Tensor:
         opt.zero_grad()

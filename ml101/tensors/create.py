@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from ml101 import runtime
-from ml101.tensor_literal import Literal, parse_literal
-from ml101.tensor_shape import MAX_ELEMENTS, fmt_shape, parse_shape
+from ml101.inputs import MAX_ELEMENTS, fmt_shape, parse_shape
+from ml101.tensors.literal import Literal, parse_literal
 
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32, "float64": torch.float64, "float16": torch.float16,

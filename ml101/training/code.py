@@ -10,7 +10,7 @@ from __future__ import annotations
 from ml101.datasets import DATASETS, generator_call, generator_source
 from ml101.losses import FOCAL_SOURCE, LOSSES, n_outputs
 from ml101.models import model_source
-from ml101.trainer import RunConfig, optimizer_code, split_sizes
+from ml101.training.trainer import RunConfig, optimizer_code, split_sizes
 
 
 def training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:

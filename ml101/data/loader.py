@@ -25,7 +25,7 @@ from torch.utils.data import (
     random_split,
 )
 
-from ml101 import image_folder
+from ml101.data import image_folder
 from ml101.datasets import (
     DATASETS,
     ArrayDataset,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ml101.tensor_create import TensorError
-from ml101.tensor_index import Index, parse_index
-from ml101.tensor_shape import fmt_shape, parse_shape
+from ml101.inputs import fmt_shape, parse_shape
+from ml101.tensors.create import TensorError
+from ml101.tensors.index import Index, parse_index
 
 SHAPE_OPS = ("reshape", "view", "flatten", "transpose", ".T", "contiguous")
 TAKES_SHAPE = ("reshape", "view")

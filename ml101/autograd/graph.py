@@ -1,6 +1,6 @@
 """PyTorch's own autograd graph, walked, traced through backward, and drawn as DOT.
 
-`trace` evaluates a checked program (see ml101.expression), walks `grad_fn` and
+`trace` evaluates a checked program (see ml101.autograd.expression), walks `grad_fn` and
 `next_functions` from the output, and runs the real `backward()` with a hook on every
 node, so the steps come out in the order PyTorch's engine runs them, each with the
 gradient that arrived (upstream) and the gradients it passed on. `to_dot` draws the
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ml101.expression import (
+from ml101.autograd.expression import (
     Evaluation,
     OpRecord,
     Program,

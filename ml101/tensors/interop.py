@@ -14,10 +14,10 @@ import numpy as np
 import torch
 
 from ml101 import runtime
-from ml101.tensor_create import TensorError, num, py_nested
-from ml101.tensor_index import parse_index
-from ml101.tensor_literal import parse_literal
-from ml101.tensor_ops import agreement
+from ml101.tensors.create import TensorError, num, py_nested
+from ml101.tensors.index import parse_index
+from ml101.tensors.literal import parse_literal
+from ml101.tensors.ops import agreement
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,9 @@ import pandas as pd
 import torch
 from torch.utils.benchmark import Timer
 
-from ml101 import devices, peaks, runtime
-from ml101.devices import DeviceInfo
+from ml101 import runtime
+from ml101.bench import devices, peaks
+from ml101.bench.devices import DeviceInfo
 from ml101.lesson_map import ROOT
 
 RECORDED_DIR = ROOT / "data" / "bench"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ml101.devices import DeviceInfo
+from ml101.bench.devices import DeviceInfo
 
 # float32 lanes in one SIMD register, by torch's CPU kernel capability.
 _FP32_LANES = {"AVX512": 16, "AVX2": 8, "SVE256": 8, "NEON": 4, "VSX": 4, "ZVECTOR": 4,

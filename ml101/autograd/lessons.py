@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ml101.autograd_graph import fmt_tensor
-from ml101.expression import ExprError, Variable, evaluate, make_leaves, parse_program
+from ml101.autograd.expression import ExprError, Variable, evaluate, make_leaves, parse_program
+from ml101.autograd.graph import fmt_tensor
 
 # ---------------------------------------------------------------- presets
 

@@ -129,11 +129,6 @@ def compare(sizes: tuple[int, ...], hidden: str, output: str, seed: int, n_sampl
     return Comparison(net, seq, x, out_net, before, after, n)
 
 
-def count_params(sizes: tuple[int, ...]) -> int:
-    """Weights plus biases of every Linear: sum of in·out + out."""
-    return sum(a * b + b for a, b in itertools.pairwise(sizes))
-
-
 def count_terms(sizes: tuple[int, ...]) -> str:
     """'2·4 + 4 + 4·1 + 1': the count written out, one Linear at a time."""
     return " + ".join(f"{i}·{o} + {o}" for i, o in itertools.pairwise(sizes))

@@ -13,7 +13,7 @@ import math
 import warnings
 from dataclasses import dataclass
 
-from ml101.input_error import InputError
+from ml101.inputs import InputError
 
 MAX_CHARS = 100_000
 MAX_ELEMENTS = 10_000

@@ -29,13 +29,16 @@ from typing import Any
 import torch
 from torch import nn, optim
 
+from ml101 import optimizers
 from ml101.datasets import DATASETS, make_dataset
-from ml101.lean_step import LeanStep, forward_fn
 from ml101.losses import LOSSES, check_loss, make_loss, n_outputs, predict, targets_for
 from ml101.models import ModelSpec, build_model
+from ml101.optimizers import OPTIMIZERS
 from ml101.runtime import check_budget, seeded
+from ml101.training.lean_step import LeanStep, forward_fn
 
-OPTIMIZERS: dict[str, str] = {
+# The optimizers this page trains with, as its selectbox labels them (momentum is fixed at 0.9).
+TRAINING_OPTIMIZERS: dict[str, str] = {
     "sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Adam", "adamw": "AdamW",
     "rmsprop": "RMSprop",
 }
@@ -126,33 +129,31 @@ class Restored:
 
 # fused=True: one kernel updates every parameter at once. On CPU, torch's default is a
 # Python loop over the parameters (foreach and fused are only picked by default on GPUs),
-# which costs more than the small network's own maths. RMSprop has no fused CPU kernel.
-_OPT_CLASS = {"sgd": "SGD", "momentum": "SGD", "adam": "Adam", "adamw": "AdamW",
-              "rmsprop": "RMSprop"}
-
-
+# which costs more than the small network's own maths. RMSprop has no fused CPU kernel,
+# so it runs foreach (one op per tensor list).
 def _opt_kwargs(key: str) -> dict[str, Any]:
     return {"momentum": 0.9, "fused": True} if key == "momentum" else (
         {"foreach": True} if key == "rmsprop" else {"fused": True})
 
 
-def make_optimizer(key: str, params: Any, lr: float, weight_decay: float) -> optim.Optimizer:
-    if key not in _OPT_CLASS:
-        raise ValueError(f"unknown optimizer {key!r}; choose one of {', '.join(OPTIMIZERS)}")
-    cls = getattr(optim, _OPT_CLASS[key])
-    return cls(params, lr=lr, weight_decay=weight_decay, **_opt_kwargs(key))
+def build_optimizer(key: str, params: Any, lr: float, weight_decay: float) -> optim.Optimizer:
+    """The optimizer a run trains with: the catalogue's class, run fused where it can."""
+    if key not in TRAINING_OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {key!r}; choose one of "
+                         f"{', '.join(TRAINING_OPTIMIZERS)}")
+    return optimizers.build(key, params, lr, weight_decay=weight_decay, **_opt_kwargs(key))
 
 
 def optimizer_code(key: str, lr: float, weight_decay: float) -> str:
     extra = "".join(f", {k}={v!r}" for k, v in _opt_kwargs(key).items())
-    return (f"optim.{_OPT_CLASS[key]}(model.parameters(), lr={lr!r}, "
+    return (f"optim.{OPTIMIZERS[key].cls}(model.parameters(), lr={lr!r}, "
             f"weight_decay={weight_decay!r}{extra})")
 
 
 def check_config(cfg: RunConfig) -> None:
     """Refuse a config that cannot run, before allocating, with what is allowed."""
     check_loss(cfg.loss, cfg.n_classes)
-    if cfg.optimizer not in OPTIMIZERS:
+    if cfg.optimizer not in TRAINING_OPTIMIZERS:
         raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
     if cfg.bug not in BUGS:
         raise ValueError(f"unknown bug {cfg.bug!r}")
@@ -206,7 +207,7 @@ class Trainer:
             self._rng = torch.random.get_rng_state()
         self._needs_rng = cfg.dropout > 0
         self.criterion = (nn.BCELoss() if cfg.bug == "logits_to_bce" else make_loss(cfg.loss))
-        self.optimizer = make_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr,
+        self.optimizer = build_optimizer(cfg.optimizer, self.model.parameters(), cfg.lr,
                                         cfg.weight_decay)
         self._forward = forward_fn(self.model)
         self._step = LeanStep(self.optimizer)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ml101.input_error import InputError
+from ml101.inputs import InputError
 
 MAX_CHARS = 500
 MAX_ITEMS = 8

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ml101.losses import class_probabilities
-from ml101.trainer import Trainer
+from ml101.training.trainer import Trainer
 
 GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",

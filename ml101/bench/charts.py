@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ml101 import bench
-from ml101.bench import NaiveResult, Point, RooflineResult, crossover, intensity
-from ml101.devices import DeviceInfo
-from ml101.peaks import Peak
+from ml101.bench import sweep as bench
+from ml101.bench.devices import DeviceInfo
+from ml101.bench.peaks import Peak
+from ml101.bench.sweep import NaiveResult, Point, RooflineResult, crossover, intensity
 
 _LOG2 = alt.Scale(type="log", base=2)
 _LOG10 = alt.Scale(type="log")

@@ -1,0 +1,1 @@
+"""The optimizer race: torch.optim's optimizers stepping across 2-D loss surfaces."""
