@@ -1,7 +1,8 @@
 """Layers and modules: one layer's shapes and parameters, and SimpleNet written two ways."""
 
-from ml101.ui import controls, layers_view
+from ml101.ui import controls
 from ml101.ui.layout import page_header
+from ml101.ui.views import layers as layers_view
 
 page_header(
     "Layers and modules",

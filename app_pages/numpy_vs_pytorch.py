@@ -1,7 +1,7 @@
 """NumPy vs PyTorch: the lesson-4 network by hand and its PyTorch twin, to the same numbers."""
 
-from ml101.ui import twin_view
 from ml101.ui.layout import page_header
+from ml101.ui.views import twin as twin_view
 
 page_header(
     "NumPy vs PyTorch",

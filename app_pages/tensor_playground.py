@@ -1,7 +1,8 @@
 """Tensor playground: create, combine, reshape, slice and convert tensors."""
 
-from ml101.ui import controls, tensor_tabs
+from ml101.ui import controls
 from ml101.ui.layout import page_header
+from ml101.ui.views import tensors as tensor_tabs
 
 page_header(
     "Tensor playground",

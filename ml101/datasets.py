@@ -24,6 +24,8 @@ from typing import Any
 import torch
 from torch.utils.data import Dataset
 
+from ml101 import runtime
+
 MAX_NOISE = 1.0
 MAX_SEED = 2**63 - 1
 MIN_CLASSES, MAX_CLASSES = 2, 8
@@ -299,7 +301,7 @@ def make_dataset(name: str, n_samples: int | None = None, noise: float = 0.0, se
     private `torch.Generator` seeded with `seed`, never from the global RNG.
     """
     spec, n, noise, seed, k = check_args(name, n_samples, noise, seed, n_classes)
-    g = torch.Generator().manual_seed(seed)
+    g = runtime.generator(seed)
     fn = _builder(name)
     if name == "xor":
         X, y = fn(g)

@@ -51,6 +51,21 @@ def shown_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def widget_keys(at: AppTest) -> set[str]:
+    """The user-given key of every element on the page (widgets, keyed charts, buttons)."""
+    keys: set[str] = set()
+    stack = [at._tree]
+    while stack:
+        node = stack.pop()
+        key = getattr(node, "key", None)
+        if key:
+            keys.add(str(key))
+        children = getattr(node, "children", None)
+        if isinstance(children, dict):
+            stack.extend(children.values())
+    return keys
+
+
 def assert_clean(at: AppTest) -> None:
     """No exception and no error box: what a learner should see by default."""
     assert not at.exception, [e.value for e in at.exception]

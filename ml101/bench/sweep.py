@@ -255,7 +255,7 @@ class Skip:
 
 def _inputs(series: Series, size: int, seed: int) -> tuple[str, dict[str, object]]:
     """The statement to time and its globals; outputs preallocated so allocation is not timed."""
-    gen = torch.Generator().manual_seed(seed)
+    gen = runtime.generator(seed)
     dtype = DTYPES[series.dtype]
     dev = torch.device("cuda:0" if series.device == "cuda" else series.device)
     op = series.op
@@ -719,7 +719,7 @@ def naive_vs_correct(n: int = 1000, repeats: int = 10, threads: int = 1, device:
             if on_step:
                 on_step("Starting a fresh Python process for the cold first call", 0.0)
             imported, cold = fresh_process_first_call(n, threads, device)
-        gen = torch.Generator().manual_seed(seed)
+        gen = runtime.generator(seed)
         a = torch.randn(n, n, generator=gen).to(dev)
         b = torch.randn(n, n, generator=gen).to(dev)
         naive: list[float] = []

@@ -25,6 +25,7 @@ from torch.utils.data import (
     random_split,
 )
 
+from ml101 import runtime
 from ml101.data import image_folder
 from ml101.datasets import (
     DATASETS,
@@ -105,7 +106,7 @@ def split(dataset: Dataset, cfg: LoaderConfig) -> tuple[Dataset, list[int], list
     n = len(dataset)  # type: ignore[arg-type]
     if cfg.val_percent == 0:
         return dataset, list(range(n)), []
-    g = torch.Generator().manual_seed(cfg.seed)
+    g = runtime.generator(cfg.seed)
     train, val = random_split(dataset, list(split_sizes(n, cfg.val_percent)), generator=g)
     return train, list(train.indices), list(val.indices)
 
@@ -118,7 +119,7 @@ def epoch_orders(n: int, cfg: LoaderConfig) -> list[list[list[int]]]:
     for workers), then the sampler draws its permutation. Done with torch's own samplers
     rather than a DataLoader over positions because that costs ~60 us per batch.
     """
-    g = torch.Generator().manual_seed(cfg.seed)
+    g = runtime.generator(cfg.seed)
     sampler = RandomSampler(range(n), generator=g) if cfg.shuffle else SequentialSampler(
         range(n))
     batches = BatchSampler(sampler, cfg.batch_size, cfg.drop_last)

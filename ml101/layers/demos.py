@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ml101 import runtime
 from ml101.layers.catalog import build, conv_out
 from ml101.runtime import seeded
 
@@ -80,7 +81,7 @@ class SoftmaxDemo:
 
 def softmax_demo(dim: int, seed: int, shape: tuple[int, int] = (3, 4)) -> SoftmaxDemo:
     """Softmax of a small seeded matrix along `dim` (0 or 1, negatives allowed)."""
-    logits = torch.randn(shape, generator=torch.Generator().manual_seed(seed))
+    logits = torch.randn(shape, generator=runtime.generator(seed))
     probs = nn.Softmax(dim=dim)(logits)
     return SoftmaxDemo(logits.numpy(), probs.numpy(), probs.sum(dim=dim).numpy())
 
@@ -112,7 +113,7 @@ def kernel(name: str, k: int, seed: int = 0) -> torch.Tensor:
         w[k // 2, k // 2] += 2.0
         return w
     if name == "random":
-        return torch.randn(k, k, generator=torch.Generator().manual_seed(seed))
+        return torch.randn(k, k, generator=runtime.generator(seed))
     raise ValueError(f"unknown kernel {name!r}; choose one of {KERNELS}")
 
 
@@ -256,7 +257,7 @@ def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int,
     """Feed `steps` batches from N(data_mean, data_std²) in train mode and track the stats."""
     c = min(num_features, max_features)
     bn = nn.BatchNorm1d(c, momentum=momentum, affine=affine)
-    gen = torch.Generator().manual_seed(seed)
+    gen = runtime.generator(seed)
     stats = []  # per step: batch mean, batch variance, running_mean, running_var [4, c]
     run_mean, run_var = torch.zeros(c), torch.ones(c)
     err = torch.zeros(())

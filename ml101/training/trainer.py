@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn, optim
 
-from ml101 import optimizers
+from ml101 import optimizers, runtime
 from ml101.datasets import DATASETS, make_dataset
 from ml101.losses import LOSSES, check_loss, make_loss, n_outputs, predict, targets_for
 from ml101.models import ModelSpec, build_model
@@ -194,7 +194,7 @@ class Trainer:
         if cfg.batch_size > n_train:
             raise ValueError(f"batch size {cfg.batch_size} is larger than the {n_train} "
                              "training samples; pick at most that")
-        self._shuffle = torch.Generator().manual_seed(cfg.seed + 1)
+        self._shuffle = runtime.generator(cfg.seed + 1)
         perm = torch.randperm(len(ds), generator=self._shuffle)
         tr, va = perm[:n_train], (perm[n_train:] if n_val else perm[:n_train])
         y = targets_for(cfg.loss, cfg.n_classes, ds.y)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ml101.lesson_map import built_pages
-from tests.conftest import OpenPage, assert_clean
+from tests.conftest import OpenPage, assert_clean, widget_keys
 
 PAGES = [p.url_path for p in built_pages()]
 
@@ -25,6 +25,22 @@ def test_presenter_mode_from_the_url(open_app: OpenPage, url_path: str) -> None:
     for exp in at.expander:
         if exp.label.startswith("What is going on") or exp.label.startswith("Why"):
             assert not exp.proto.expanded, f"explanation '{exp.label}' stays folded"
+
+
+ROUTER_KEYS = {"present"}  # the sidebar's presenter toggle, on every page
+
+
+@pytest.mark.parametrize("info", built_pages(), ids=lambda p: p.url_path)
+def test_every_control_carries_its_pages_prefix(open_app: OpenPage, info) -> None:
+    """A key is its URL parameter: one page's keys never collide with another's."""
+    keys = widget_keys(open_app(info.url_path)) - ROUTER_KEYS
+    stray = sorted(k for k in keys if not k.startswith(info.prefix + "_"))
+    assert not stray, f"{info.title}: keys without the prefix {info.prefix}_: {stray}"
+
+
+def test_prefixes_are_distinct() -> None:
+    prefixes = [p.prefix for p in built_pages()]
+    assert len(set(prefixes)) == len(prefixes)
 
 
 def test_navigation_follows_the_lesson_order() -> None:

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from ml101.twin import pair as twin
-from ml101.ui import twin_view
+from ml101.ui.views import twin as twin_view
 from tests.conftest import OpenPage, assert_clean, shown_text
 
 URL = "numpy-vs-torch"
