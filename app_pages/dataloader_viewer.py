@@ -7,7 +7,7 @@ from streamlit_shortcuts import add_shortcuts
 
 from ml101.data import image_folder
 from ml101.data import loader as batches
-from ml101.datasets import DATASETS, MAX_NOISE
+from ml101.datasets import DATASETS, MAX_NOISE, split_sizes
 from ml101.ui import controls
 from ml101.ui.layout import explain, page_header, show_code
 
@@ -248,7 +248,7 @@ explain(
 
 st.subheader("random_split: train and validation")
 if val_percent:
-    n_tr, n_val = batches.split_sizes(len(dataset), val_percent)
+    n_tr, n_val = split_sizes(len(dataset), val_percent / 100)
     st.markdown(
         f"`random_split(dataset, [{n_tr}, {n_val}], generator=torch.Generator()"
         f".manual_seed({seed}))` puts these **{n_val}** samples in validation: "

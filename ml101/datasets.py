@@ -318,3 +318,12 @@ def class_counts(dataset: ArrayDataset) -> list[int]:
     """How many samples each class has, for balance checks and captions."""
     labels = dataset.y.reshape(-1).to(torch.int64)
     return torch.bincount(labels, minlength=dataset.n_classes).tolist()
+
+
+def split_sizes(n: int, val_fraction: float) -> tuple[int, int]:
+    """(train, validation) sizes exactly as `random_split(dataset, [1 - f, f])` makes them:
+    the floor of each share, then the remainder handed out one by one from the first."""
+    lengths = [math.floor(n * (1 - val_fraction)), math.floor(n * val_fraction)]
+    for i in range(n - sum(lengths)):
+        lengths[i % 2] += 1
+    return lengths[0], lengths[1]

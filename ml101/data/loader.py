@@ -34,6 +34,7 @@ from ml101.datasets import (
     generator_call,
     generator_source,
     make_dataset,
+    split_sizes,
 )
 
 IMAGES = "shapes"  # the image-folder dataset, beside the catalogue of point datasets
@@ -87,12 +88,6 @@ def batch_count(n: int, batch_size: int, drop_last: bool) -> int:
     return n // batch_size if drop_last else math.ceil(n / batch_size)
 
 
-def split_sizes(n: int, val_percent: int) -> tuple[int, int]:
-    """(train, validation) sizes; integer arithmetic so generated code matches exactly."""
-    train = n * (100 - val_percent) // 100
-    return train, n - train
-
-
 def make_points(cfg: LoaderConfig) -> ArrayDataset:
     """The point dataset the settings describe (the image folder is built by the page)."""
     return make_dataset(cfg.dataset, cfg.n_samples, cfg.noise, cfg.seed, cfg.n_classes)
@@ -107,7 +102,7 @@ def split(dataset: Dataset, cfg: LoaderConfig) -> tuple[Dataset, list[int], list
     if cfg.val_percent == 0:
         return dataset, list(range(n)), []
     g = runtime.generator(cfg.seed)
-    train, val = random_split(dataset, list(split_sizes(n, cfg.val_percent)), generator=g)
+    train, val = random_split(dataset, list(split_sizes(n, cfg.val_percent / 100)), generator=g)
     return train, list(train.indices), list(val.indices)
 
 
@@ -337,9 +332,9 @@ def loader_code(cfg: LoaderConfig, epoch: int, batch: int) -> str:
     shuffle, drop = cfg.shuffle, cfg.drop_last
     if cfg.val_percent:
         lines += ["",
-                  f"train_size = len(dataset) * {100 - cfg.val_percent} // 100",
-                  "val_size = len(dataset) - train_size",
-                  "train_set, val_set = random_split(dataset, [train_size, val_size],",
+                  f"val_share = {cfg.val_percent / 100!r}  # random_split floors each share, "
+                  "then hands out the rest",
+                  "train_set, val_set = random_split(dataset, [1 - val_share, val_share],",
                   f"                                 generator=torch.Generator()"
                   f".manual_seed({cfg.seed}))",
                   "print('validation indices:', sorted(val_set.indices))",

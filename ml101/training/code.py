@@ -10,7 +10,7 @@ from __future__ import annotations
 from ml101.datasets import DATASETS, generator_call, generator_source
 from ml101.losses import FOCAL_SOURCE, LOSSES, n_outputs
 from ml101.models import model_source
-from ml101.training.trainer import RunConfig, optimizer_code, split_sizes
+from ml101.training.trainer import RunConfig, optimizer_code, run_split
 
 
 def training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:
@@ -19,7 +19,7 @@ def training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:
     spec = cfg.spec()
     epochs = min(cfg.epochs, max_epochs) if max_epochs is not None else cfg.epochs
     n = DATASETS[cfg.dataset].default_size if cfg.dataset == "xor" else cfg.n_samples
-    n_train, n_val = split_sizes(n, cfg.val_fraction)
+    n_train, n_val = run_split(n, cfg.val_fraction)
     binary = n_outputs(cfg.loss, cfg.n_classes) == 1
     threshold = "0.5" if spec.sigmoid_head else "0.0"
     predict = (f"(out.reshape(-1) > {threshold}).long()" if binary else "out.argmax(dim=1)")

@@ -30,7 +30,7 @@ import torch
 from torch import nn, optim
 
 from ml101 import optimizers, runtime
-from ml101.datasets import DATASETS, make_dataset
+from ml101.datasets import DATASETS, make_dataset, split_sizes
 from ml101.losses import LOSSES, check_loss, make_loss, n_outputs, predict, targets_for
 from ml101.models import ModelSpec, build_model
 from ml101.optimizers import OPTIMIZERS
@@ -173,13 +173,14 @@ def check_config(cfg: RunConfig) -> None:
         raise ValueError("batch size must be at least 1")
 
 
-def split_sizes(n: int, val_fraction: float) -> tuple[int, int]:
-    """(train, validation) sizes; validation 0 means 'validate on the training data'."""
-    n_val = round(n * val_fraction)
-    if val_fraction > 0 and not 1 <= n_val <= n - 2:
+def run_split(n: int, val_fraction: float) -> tuple[int, int]:
+    """(train, validation) sizes of a run; validation 0 means 'validate on the training
+    data', as the lesson's XOR does."""
+    n_train, n_val = split_sizes(n, val_fraction)
+    if val_fraction > 0 and not (n_val >= 1 and n_train >= 2):
         raise ValueError(f"a {val_fraction:.0%} split of {n} samples leaves no room for "
                          "both a training and a validation set; use more samples")
-    return n - n_val, n_val
+    return n_train, n_val
 
 
 class Trainer:
@@ -190,7 +191,7 @@ class Trainer:
         self.cfg = cfg
         self.spec = cfg.spec()
         ds = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise, cfg.seed, cfg.n_classes)
-        n_train, n_val = split_sizes(len(ds), cfg.val_fraction)
+        n_train, n_val = run_split(len(ds), cfg.val_fraction)
         if cfg.batch_size > n_train:
             raise ValueError(f"batch size {cfg.batch_size} is larger than the {n_train} "
                              "training samples; pick at most that")

@@ -6,6 +6,8 @@ import math
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.utils.data import DataLoader, random_split
 
 from ml101.datasets import (
@@ -16,6 +18,7 @@ from ml101.datasets import (
     generator_call,
     generator_source,
     make_dataset,
+    split_sizes,
 )
 
 NAMES = list(DATASETS)
@@ -200,3 +203,12 @@ def test_generated_source_rebuilds_the_same_tensors(name: str) -> None:
     exec(code, ns)
     ds = make_dataset(name, noise=noise, seed=11)
     assert torch.equal(ns["X"], ds.X) and torch.equal(ns["y"], ds.y)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 5000), st.integers(1, 90))
+def test_split_sizes_are_random_splits_own(n: int, percent: int) -> None:
+    """One rule for every page: the sizes random_split itself makes from two shares."""
+    f = percent / 100
+    train, val = random_split(range(n), [1 - f, f], generator=torch.Generator().manual_seed(0))
+    assert split_sizes(n, f) == (len(train), len(val))
