@@ -5,9 +5,9 @@ from ml101.ui.views import data
 
 page_header(
     "DataLoader batch viewer",
-    "Pick a dataset, a batch size and the shuffle settings: each cell of the grid is one "
-    "sample, coloured by the batch it lands in, epoch after epoch.  \nPress Play or Step to "
-    "walk through the batches and see each one among the data, collated into tensors.",
+    "Pick a dataset and a batch size: each cell is one sample, coloured by the batch it "
+    "lands in, epoch after epoch.  \nPress Play or Step to walk through the batches and see "
+    "each one among the data, collated into tensors.",
 )
 loader = data.stage()  # the index map and the batch beside the controls that move them
 data.batch_count(loader)  # len(loader) and the short last batch

@@ -145,8 +145,7 @@ def plan(n_total: int, served: Dataset, train_indices: list[int], val_indices: l
     """Map the loader's positions through the split to dataset indices."""
     positions = epoch_orders(len(served), cfg)  # type: ignore[arg-type]
     if cfg.val_percent:
-        to_index = np.asarray(train_indices, dtype=np.int64)
-        orders = [[to_index[batch].tolist() for batch in epoch] for epoch in positions]
+        orders = [[[train_indices[i] for i in batch] for batch in epoch] for epoch in positions]
     else:
         orders = positions
     return Plan(n_total, train_indices, val_indices, positions, orders)

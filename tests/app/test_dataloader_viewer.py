@@ -197,3 +197,13 @@ def test_an_epoch_with_no_batch_at_all_is_explained(open_app: OpenPage) -> None:
     assert metric(at, "Batches per epoch") == "0"
     assert "an epoch serves nothing at all" in at.warning[0].value
     assert "batches per epoch: 0" in run_code(at)
+
+
+def test_a_deep_link_to_a_batch_opens_there_with_the_right_buttons(open_app: OpenPage) -> None:
+    at = open_app("dataloader", dl_e="2", dl_b="2")
+    assert position(at) == (2, 2) and not at.button(key="dl_back").disabled
+    at = open_app("dataloader", dl_e="3", dl_b="13")
+    assert at.button(key="dl_step").disabled
+    at = open_app("dataloader", dl_e="9", dl_b="99")  # past the end: the last batch shown
+    assert_clean(at)
+    assert position(at) == (3, 13)

@@ -12,6 +12,7 @@ just them, together.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,7 +65,7 @@ CREDIT = f"{P}_credit"  # the part of a batch the player has walked but not yet 
 MAX_TILES = 24  # images of a batch drawn beside the index map
 # The index map's share of the picture's width, and the height its epochs may fill, both
 # relative to layout.picture_px(); the scatter beside it takes the rest of the width.
-MAP_WIDTH, MAP_HEIGHT, SCATTER_HEIGHT = 0.625, 0.9, 0.55
+MAP_WIDTH, MAP_HEIGHT, SCATTER_HEIGHT = 0.625, 0.8, 0.55
 
 
 @dataclass
@@ -119,6 +120,7 @@ def stage() -> Loader:
         view = _build(cfg, stepper)
         view.follow(lambda at: _picture(view, at))
     if view.plan.n_batches:
+        _position_from_link()
         view.player = Player(P, _transport(cfg.epochs, view.plan.n_batches),
                              what="stepping through batches")
         with transport:
@@ -194,6 +196,15 @@ def _build(cfg: LoaderConfig, stepper: DeltaGenerator) -> Loader:
                        round(width * MAP_HEIGHT))
     return Loader(cfg, dataset, served, plan, grid, charts.index_map_frame(plan, cfg, grid),
                   stepper)
+
+
+def _position_from_link() -> None:
+    """A deep link's epoch and batch, put where the transport reads them: its Back and Step
+    are drawn before the stepper's own widgets read the link."""
+    for key in ("dl_e", "dl_b"):
+        if key not in st.session_state and key in st.query_params:
+            with contextlib.suppress(ValueError):
+                st.session_state[key] = int(st.query_params[key])
 
 
 def _transport(epochs: int, n_batches: int) -> Transport:
