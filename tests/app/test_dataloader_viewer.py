@@ -166,6 +166,8 @@ def test_play_walks_the_batches_and_stops_at_the_end(open_app: OpenPage) -> None
     assert position(at) == (1, 1)
     at.button(key="dl_play").click().run()
     assert at.button(key="dl_play").label == "Pause"
+    playing = [bar.proto.text for bar in at.get("progress")]
+    assert playing and playing[0].startswith("Playing: batch")  # the stepper gives way
     time.sleep(1.1)  # the next run finds a second gone: 8 batches/s walks to the end
     at.run()
     assert position(at) == (2, 2) and at.button(key="dl_play").label == "Play"

@@ -12,7 +12,6 @@ just them, together.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +60,11 @@ SCENES: dict[str, tuple[str, dict[str, Any], str]] = {
                  "Practice problem 5: a custom Dataset reading PNG files"),
 }
 SPEEDS = (0.5, 1, 2, 4, 8)  # batches per second
-CREDIT = f"{P}_credit"  # the part of a batch the player has walked but not yet shown
+# The player's own state: where it stands (epoch, batch from 0), the part of a batch it has
+# walked but not yet shown, and whether the stepper must be set to where it stands. While
+# it plays, the stepper is not drawn: a browser sending ticks can send back the value of a
+# widget the server has just moved, and the stepper would jump back.
+AT, CREDIT, SYNC = f"{P}_at", f"{P}_credit", f"{P}_sync"
 MAX_TILES = 24  # images of a batch drawn beside the index map
 # The index map's share of the picture's width, and the height its epochs may fill, both
 # relative to layout.picture_px(); the scatter beside it takes the rest of the width.
@@ -120,7 +123,6 @@ def stage() -> Loader:
         view = _build(cfg, stepper)
         view.follow(lambda at: _picture(view, at))
     if view.plan.n_batches:
-        _position_from_link()
         view.player = Player(P, _transport(cfg.epochs, view.plan.n_batches),
                              what="stepping through batches")
         with transport:
@@ -198,42 +200,46 @@ def _build(cfg: LoaderConfig, stepper: DeltaGenerator) -> Loader:
                   stepper)
 
 
-def _position_from_link() -> None:
-    """A deep link's epoch and batch, put where the transport reads them: its Back and Step
-    are drawn before the stepper's own widgets read the link."""
-    for key in ("dl_e", "dl_b"):
-        if key not in st.session_state and key in st.query_params:
-            with contextlib.suppress(ValueError):
-                st.session_state[key] = int(st.query_params[key])
+def _position() -> Position:
+    """Where the player stands: its own slot while the stepper must follow it, else what the
+    stepper (or, before the stepper is drawn, a deep link) says."""
+    if st.session_state.get(SYNC) and AT in st.session_state:
+        return st.session_state[AT]
+    e, b = (st.session_state.get(key, st.query_params.get(key, 1)) for key in ("dl_e", "dl_b"))
+    try:
+        return int(e) - 1, int(b) - 1
+    except ValueError:
+        return 0, 0
 
 
 def _transport(epochs: int, n_batches: int) -> Transport:
     """Back / Step / Play walk the batches, rolling over into the next epoch."""
     last = (epochs - 1, n_batches - 1)
 
-    def at() -> Position:
-        return st.session_state.get("dl_e", 1) - 1, st.session_state.get("dl_b", 1) - 1
-
     def go(to: Position) -> Tick:
-        st.session_state["dl_e"], st.session_state["dl_b"] = to[0] + 1, to[1] + 1
-        return Tick.DONE if to == last else Tick.MOVED
+        st.session_state[AT] = to
+        st.session_state[SYNC] = True
+        return Tick.DONE if to >= last else Tick.MOVED
+
+    def walk(delta: int) -> Tick:
+        return go(batches.step(_position(), delta, epochs, n_batches))
 
     def advance(seconds: float, speed: Any) -> Tick:
-        credit = st.session_state.get(CREDIT, 0.0) + seconds * float(speed or 1)
+        credit = st.session_state.get(CREDIT, 0.0) + seconds * float(speed)
         walked = int(credit)
         st.session_state[CREDIT] = credit - walked
-        return go(batches.step(at(), walked, epochs, n_batches))
+        return walk(walked)
 
     def back() -> None:
-        go(batches.step(at(), -1, epochs, n_batches))
+        walk(-1)
 
     def reset() -> None:
         st.session_state[CREDIT] = 0.0
         go((0, 0))
 
-    return Transport(advance=advance, step=lambda: go(batches.step(at(), 1, epochs, n_batches)),
-                     back=back, reset=reset, at_end=lambda: at() >= last,
-                     at_start=lambda: at() <= (0, 0))
+    return Transport(advance=advance, step=lambda: walk(1), back=back, reset=reset,
+                     at_end=lambda: _position() >= last,
+                     at_start=lambda: _position() <= (0, 0))
 
 
 # --- the sections after the stage -----------------------------------------------------
@@ -351,10 +357,21 @@ def play(view: Loader) -> None:
 
 
 def _stepper(view: Loader) -> Position | None:
-    """The epoch and batch on show, kept in range as the settings change."""
+    """The epoch and batch on show, kept in range as the settings change. While the player
+    plays they give way to its progress, and come back set to where it stopped."""
     epochs, n = view.cfg.epochs, view.plan.n_batches
     if n == 0:
         return None
+    e, b = _position()
+    e, b = min(max(e, 0), epochs - 1), min(max(b, 0), n - 1)
+    if view.player is not None and view.player.playing:
+        st.session_state[AT], st.session_state[SYNC] = (e, b), True
+        done, total = e * n + b + 1, epochs * n
+        st.progress(done / total, text=f"Playing: batch {done} of the {total} shown. Pause "
+                                       "to pick an epoch and a batch.")
+        return e, b
+    if st.session_state.pop(SYNC, False) or "dl_e" not in st.session_state:
+        st.session_state["dl_e"], st.session_state["dl_b"] = e + 1, b + 1
     state.clamp("dl_e", 1, epochs)
     state.clamp("dl_b", 1, n)
     epoch = int(controls.segmented_control(
