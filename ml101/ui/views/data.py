@@ -39,7 +39,8 @@ NO_NUMPY = ("As printed, the lesson's `SpiralDataset` uses `np` without importin
             "so it stops with a NameError; with `import numpy as np` it makes exactly "
             "these points.")
 
-# Scenes: (button label, what it sets, tooltip). Each resets the stepper to the start.
+# Scenes: (button label, what it sets, tooltip). Each opens at epoch 1, batch 1, unless it
+# names another batch.
 SCENES: dict[str, tuple[str, dict[str, Any], str]] = {
     "dl_p_xor": ("The lesson's XOR loader",
                  {"dl_ds": "xor", "dl_bs": 2, "dl_shuf": True, "dl_drop": False, "dl_val": 0},
@@ -180,7 +181,10 @@ def _settings(more: DeltaGenerator) -> LoaderConfig:
 
 def _scene(values: dict[str, Any]) -> None:
     """Apply a scene and start it at its first epoch (and its batch, if it names one)."""
-    controls.apply_preset({"dl_e": 1, "dl_b": 1, **values})
+    values = {"dl_e": 1, "dl_b": 1, **values}
+    controls.apply_preset(values)
+    st.session_state[AT] = (values["dl_e"] - 1, values["dl_b"] - 1)  # also while playing
+    st.session_state[SYNC] = True
 
 
 def _build(cfg: LoaderConfig, stepper: DeltaGenerator) -> Loader:
@@ -396,7 +400,9 @@ def _picture(view: Loader, at: Position | None) -> None:
         st.markdown(f"**Epoch {e + 1} of {cfg.epochs} · batch {b + 1} of {p.n_batches}** · "
                     f"{_samples(len(p.orders[e][b]))}")
     left, right = st.columns([MAP_WIDTH, 1 - MAP_WIDTH], gap="small")
-    with left, st.container(key=f"{P}_picture", width=g.width_px):
+    # its height is known before Vega draws it: the page does not jump when it appears
+    with left, st.container(key=f"{P}_picture", width=g.width_px, height=g.height_px + 2,
+                            border=False):
         st.vega_lite_chart(view.cells, charts.index_map_spec(view.cells, g, p, at, _fonts()),
                            width="stretch")
     if at is not None:
@@ -444,7 +450,7 @@ def _samples(n: int) -> str:
 
 def _fonts() -> float:
     """Chart type grows on a projector, as the page's type does."""
-    return 1.3 if is_presenting() else 1.0
+    return 1.5 if is_presenting() else 1.0
 
 
 def _collated(view: Loader, at: Position | None) -> None:
