@@ -86,11 +86,11 @@ def index_map_frame(p: Plan, cfg: LoaderConfig, g: Grid) -> pd.DataFrame:
         for e, epoch in enumerate(p.orders)])
     epochs = len(p.orders)
     epoch = np.repeat(np.arange(epochs), p.n_train)
-    return pd.DataFrame({
-        "epoch": epoch + 1, "x": np.tile(slots % g.wrap, epochs),
+    return pd.DataFrame({  # small types: the frame goes to the browser on every tick
+        "epoch": (epoch + 1).astype(np.int8), "x": np.tile(slots % g.wrap, epochs).astype(np.int16),
         "y": (np.tile(slots // g.wrap, epochs) + epoch * g.block_rows
               + g.header_rows).astype(np.float32),
-        "index": index, "batch": np.tile(batch_of_slot, epochs),
+        "index": index.astype(np.int32), "batch": np.tile(batch_of_slot, epochs).astype(np.int16),
     })
 
 

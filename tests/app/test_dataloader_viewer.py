@@ -189,6 +189,9 @@ def test_the_lessons_spiral_says_its_numpy_import_is_missing(open_app: OpenPage)
     assert "without importing numpy" not in shown_text(at)
     at.button(key="dl_p_spiral").click().run()
     assert "uses `np` without importing numpy" in shown_text(at)
+    assert "it makes exactly these points" in shown_text(at)
+    at.slider(key="dl_noise").set_value(0.2).run()
+    assert "with 400 samples and noise 0" in shown_text(at)
     assert "without importing numpy" in at.button(key="dl_p_spiral").help
     assert position(at) == (1, 13)  # the scene opens at its short last batch
 

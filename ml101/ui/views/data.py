@@ -35,9 +35,6 @@ P = "dl"
 NAMES = [*DATASETS, batches.IMAGES]
 LABELS = {**{k: s.label for k, s in DATASETS.items()},
           batches.IMAGES: "PNG images of 4 shapes in a folder (practice problem 5)"}
-NO_NUMPY = ("As printed, the lesson's `SpiralDataset` uses `np` without importing numpy, "
-            "so it stops with a NameError; with `import numpy as np` it makes exactly "
-            "these points.")
 
 # Scenes: (button label, what it sets, tooltip). Each opens at epoch 1, batch 1, unless it
 # names another batch.
@@ -138,7 +135,7 @@ def _settings(more: DeltaGenerator) -> LoaderConfig:
     # options are the short names, so a link reads ?dl_ds=spiral
     name = controls.selectbox("Dataset", NAMES, key="dl_ds", index=NAMES.index("moons"),
                               help="; ".join(f"{k}: {v}" for k, v in LABELS.items()))
-    st.caption(LABELS[name] + (f". {NO_NUMPY}" if name == "spiral" else ""))
+    about = st.empty()  # the dataset's story, once its size and noise are known
     batch_size = int(controls.number_input(
         "batch_size", min_value=1, max_value=batches.MAX_BATCH, value=32, step=1, key="dl_bs"))
     with st.container(horizontal=True, gap="small"):
@@ -172,11 +169,23 @@ def _settings(more: DeltaGenerator) -> LoaderConfig:
                                       step=5, key="dl_val",
                                       help="random_split holds this share out of the loader")
         epochs = controls.slider("Epochs shown", 1, batches.MAX_EPOCHS, 3, key="dl_ep")
+    about.caption(_about(name, n_samples, noise))
     held_out = f"{val_percent} % held out" if val_percent else "no validation split"
     st.caption(f"Settings: {n_samples} samples · seed {seed} · {held_out} · "
                f"{epochs} epochs shown")
     return LoaderConfig(name, n_samples, noise, n_classes, batch_size, shuffle, drop_last,
                         seed, val_percent, epochs)
+
+
+def _about(name: str, n_samples: int, noise: float) -> str:
+    """What the dataset is; for the spiral, that the lesson's code for it does not run."""
+    if name != "spiral":
+        return LABELS[name]
+    same = ("exactly these points" if (n_samples, noise) == (400, 0) else
+            "the points shown here with 400 samples and noise 0")
+    return (f"{LABELS[name]}. As printed, the lesson's `SpiralDataset` uses `np` without "
+            f"importing numpy and stops with a NameError; with `import numpy as np` it "
+            f"makes {same}.")
 
 
 def _scene(values: dict[str, Any]) -> None:
