@@ -275,8 +275,10 @@ def batch_count(view: Loader) -> None:
     st.latex(rf"\text{{len(loader)}} = {sym[0]} \tfrac{{N}}{{B}} {sym[1]} = "
              rf"{sym[0]} \tfrac{{{n_train}}}{{{bs}}} {sym[1]} = {n_batches}")
     if last and cfg.drop_last and n_batches:
-        st.info(f"{last} samples ({n_train} mod {bs}) are dropped every epoch; with shuffle "
-                "on they are different samples each time (the grey cells).")
+        which = ("with shuffle on, different ones each epoch" if cfg.shuffle else
+                 "with shuffle off, the same ones every epoch")
+        st.info(f"{last} samples ({n_train} mod {bs}) are dropped every epoch, {which} "
+                "(the grey cells).")
     elif last and not cfg.drop_last:
         st.caption(f"{n_batches - 1} full batches of {bs}, then one of {last} "
                    f"({n_train} mod {bs}): ceil rounds up.")
@@ -288,6 +290,7 @@ def collated(view: Loader) -> None:
 
 
 def what_is_going_on() -> None:
+    """What a Dataset and a DataLoader each do, and why shuffling matters."""
     explain(
         "A `Dataset` answers two questions: how many samples (`__len__`) and what is sample "
         "*i* (`__getitem__`). The `DataLoader` decides the order: its sampler draws a "
@@ -296,7 +299,7 @@ def what_is_going_on() -> None:
         "of `(x, y)` pairs to `collate_fn`. The default one stacks all the x's into one "
         "tensor and all the y's into another, adding the batch dimension in front: 32 "
         "vectors of shape (2,) become one tensor of shape (32, 2).\n\n"
-        "Shuffling matters because the point datasets here, like the lesson's spiral, are "
+        "Shuffling matters because most point datasets here, like the lesson's spiral, are "
         "stored class by class: without it the spiral's first six batches are all class 0, "
         "and every gradient step would pull the model one way and then the other.",
     )
@@ -328,6 +331,7 @@ def split(view: Loader) -> None:
 
 
 def workers() -> None:
+    """The two loader settings this page leaves at their defaults, and why."""
     explain(
         "`num_workers=k` starts k worker processes; each fetches and collates whole batches "
         "(batch 1 from one worker, batch 2 from the next, ...), so loading overlaps with "
