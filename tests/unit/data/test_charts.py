@@ -46,6 +46,17 @@ def test_tiny_datasets_get_big_labelled_cells_on_one_line() -> None:
                and layer["encoding"]["text"].get("field") == "index" for layer in spec["layer"])
 
 
+def test_frame_of_a_split_loader_with_drop_last() -> None:
+    cfg = LoaderConfig(dataset="spiral", n_samples=100, noise=0.0, batch_size=16,
+                       val_percent=30, seed=5, drop_last=True)
+    p = planned(cfg)
+    g = charts.grid(p.n_train, 16, cfg.epochs, 350, 448)
+    frame = charts.index_map_frame(p, cfg, g)
+    assert len(frame) == cfg.epochs * 70
+    assert (frame[frame.batch == 0].shape[0]) == cfg.epochs * 6
+    assert frame[inside(frame, charts.outline(p, g, (0, 1)))]["index"].tolist() == p.orders[0][1]
+
+
 @settings(max_examples=60, deadline=None)
 @given(n=st.integers(10, 600), bs=st.integers(1, 80), epochs=st.integers(1, 5),
        drop=st.booleans(), val=st.sampled_from([0, 20]), seed=st.integers(0, 99), data=st.data())
