@@ -6,7 +6,7 @@ import streamlit as st
 
 from ml101 import runtime
 from ml101.lesson_map import built_pages
-from ml101.ui.presenter import presenter_toggle
+from ml101.ui import presenter
 
 runtime.configure()
 
@@ -14,6 +14,8 @@ st.set_page_config(
     page_title="ML101 Explorables: PyTorch Basics",
     page_icon=":material/school:",
     layout="wide",
+    # A projector link opens with the sidebar folded: the picture gets the whole screen.
+    initial_sidebar_state="collapsed" if presenter.from_url() else "auto",
 )
 
 sections: dict[str, list[st.Page]] = {}
@@ -27,7 +29,7 @@ for info in built_pages():
 nav = st.navigation(sections)
 
 with st.sidebar:
-    presenter_toggle()
+    presenter.presenter_toggle()
     st.caption(
         "Lesson 5 of ML101, made explorable. Every number here comes from real "
         "PyTorch running on this server's CPU."
