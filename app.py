@@ -6,7 +6,7 @@ import streamlit as st
 
 from ml101 import runtime
 from ml101.lesson_map import built_pages
-from ml101.ui import presenter
+from ml101.ui import deck, presenter
 
 runtime.configure()
 
@@ -27,9 +27,12 @@ for info in built_pages():
     sections.setdefault(info.section, []).append(page)
 
 nav = st.navigation(sections)
+shown = nav.url_path or "start"
+playing = deck.follow(shown)  # a lecture deck in the link opens its scene first
 
 with st.sidebar:
     presenter.presenter_toggle()
+    deck.chooser()
     st.caption(
         "Lesson 5 of ML101, made explorable. Every number here comes from real "
         "PyTorch running on this server's CPU."
@@ -37,8 +40,11 @@ with st.sidebar:
 
 # A run on the page the session was already on is a rerun (a control changed), else an
 # open; the load benchmark reports the two apart.
-shown = nav.url_path or "start"
 kind = "rerun" if st.session_state.get("ml101_shown") == shown else "open"
 st.session_state["ml101_shown"] = shown
 with runtime.logged_run(shown, kind):
     nav.run()
+    if playing:
+        deck.bar(*playing, shown)
+with st.sidebar:
+    deck.copy_scene(shown, {k: st.query_params.get_all(k) for k in st.query_params})
