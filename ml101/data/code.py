@@ -4,7 +4,7 @@ the batch count and the batch on screen, checked against the dataset sample by s
 from __future__ import annotations
 
 from ml101.data import image_folder
-from ml101.data.loader import LoaderConfig
+from ml101.data.loader import VAL_SHOWN, LoaderConfig
 from ml101.datasets import DATASETS, generator_call, generator_source
 
 
@@ -17,7 +17,9 @@ def code_for(cfg: LoaderConfig, epoch: int, batch: int) -> str:
         lines[0:1] = ["import tempfile", "from pathlib import Path", "", "import numpy as np",
                       "from matplotlib import image as mpimg"]
     lines += ["", f"torch.manual_seed({cfg.seed})  # every draw below uses its own seeded "
-              "generator too", "", ""]
+              "generator too",
+              "torch.set_printoptions(precision=4, sci_mode=False)  # 4 decimals, never 1e-04",
+              "", ""]
     if cfg.is_images:
         per_class = cfg.n_samples // len(image_folder.SHAPES)
         lines += [image_folder.source(), "",
@@ -49,7 +51,8 @@ def code_for(cfg: LoaderConfig, epoch: int, batch: int) -> str:
                   "train_set, val_set = random_split(dataset, [1 - val_share, val_share],",
                   f"                                 generator=torch.Generator()"
                   f".manual_seed({cfg.seed}))",
-                  "print('validation indices:', sorted(val_set.indices))",
+                  f"print('validation indices:', sorted(val_set.indices)[:{VAL_SHOWN}])"
+                  f"  # the first {VAL_SHOWN}, as the page lists them",
                   "to_index = train_set.indices  # position in train_set -> index in dataset"]
     else:
         lines += ["", "train_set = dataset", "to_index = list(range(len(dataset)))"]

@@ -30,6 +30,7 @@ IMAGES = "shapes"  # the image-folder dataset, beside the catalogue of point dat
 MAX_BATCH = 512
 MAX_EPOCHS = 5
 MAX_VAL_PERCENT = 50
+VAL_SHOWN = 40  # validation indices the page lists (and its code prints)
 
 Position = tuple[int, int]  # (epoch, batch), both counted from 0
 

@@ -319,7 +319,7 @@ def split(view: Loader) -> None:
     st.markdown(
         f"`random_split(dataset, [{n_tr}, {n_val}], generator=torch.Generator()"
         f".manual_seed({cfg.seed}))` puts these **{n_val}** samples in validation: "
-        f"`{sorted(val_idx)[:40]}`" + (" ..." if n_val > 40 else ""))
+        f"`{sorted(val_idx)[:batches.VAL_SHOWN]}`" + (" ..." if n_val > batches.VAL_SHOWN else ""))
     again = batches.split(view.dataset, cfg)
     st.caption(
         "Same seed, same split: running it again gives "
