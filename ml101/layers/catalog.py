@@ -233,7 +233,8 @@ def predict(layer: str, params: dict[str, Any], shape: tuple[int, ...]
         if layer == "Conv2d" and shape[-3] != p["in_channels"]:
             raise _refuse(layer,
                 f"Conv2d(in_channels={p['in_channels']}) needs {p['in_channels']} channels in "
-                f"dimension {len(shape) - 3} (the C of N, C, H, W), but your input "
+                f"dimension {len(shape) - 3} (the C of "
+                f"{'N, C, H, W' if len(shape) == 4 else 'C, H, W'}), but your input "
                 f"{fmt_shape(shape)} has {shape[-3]}")
         if layer == "MaxPool2d" and 2 * pad > k:
             raise _refuse(layer,
