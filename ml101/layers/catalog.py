@@ -302,22 +302,27 @@ ROUNDING: dict[str, str] = {
 }
 
 
+def _tex(n: int) -> str:
+    """A count with thousands separators that LaTeX does not space out."""
+    return f"{n:,}".replace(",", "{,}")
+
+
 def count_formula(layer: str, params: dict[str, Any]) -> tuple[int, str]:
     """The parameter count by hand, with its LaTeX derivation; tests hold it to PyTorch's."""
     p = _clean(layer, params)
     if layer == "Linear":
         i, o, b = p["in_features"], p["out_features"], p["bias"]
         n = i * o + (o if b else 0)
-        return n, rf"{i}\cdot{o}" + (rf" + {o}" if b else "") + f" = {n:,}"
+        return n, rf"{i}\cdot{o}" + (rf" + {o}" if b else "") + f" = {_tex(n)}"
     if layer == "Conv2d":
         ci, co, k, b = p["in_channels"], p["out_channels"], p["kernel_size"], p["bias"]
         n = co * ci * k * k + (co if b else 0)
-        return n, rf"{co}\cdot{ci}\cdot{k}\cdot{k}" + (rf" + {co}" if b else "") + f" = {n:,}"
+        return n, rf"{co}\cdot{ci}\cdot{k}\cdot{k}" + (rf" + {co}" if b else "") + f" = {_tex(n)}"
     if layer == "BatchNorm1d":
         c = p["num_features"]
         if not p["affine"]:
             return 0, r"0\ \text{(affine=False: nothing to learn)}"
-        return 2 * c, rf"2\cdot{c} = {2 * c:,}\ \text{{(a scale and a shift per channel)}}"
+        return 2 * c, rf"2\cdot{c} = {_tex(2 * c)}\ \text{{(a scale and a shift per channel)}}"
     if layer == "LSTM":
         i, h, n_layers = p["input_size"], p["hidden_size"], p["num_layers"]
         n_dir = 2 if p["bidirectional"] else 1
@@ -328,7 +333,11 @@ def count_formula(layer: str, params: dict[str, Any]) -> tuple[int, str]:
             total += n_dir * per
             terms.append((rf"{n_dir}\cdot" if n_dir > 1 else "")
                          + rf"(4\cdot{h}\cdot{inp} + 4\cdot{h}\cdot{h} + 2\cdot4\cdot{h})")
-        return total, " + ".join(terms) + f" = {total:,}"
+        if len(terms) == 1:
+            return total, f"{terms[0]} = {_tex(total)}"
+        # one line per layer: a deep LSTM's sum is wider than the page
+        return total, (r"\begin{aligned}&" + r" \\ +\ &".join(terms)
+                       + rf" \\ =\ &{_tex(total)}\end{{aligned}}")
     return 0, r"0\ \text{(no parameters)}"
 
 

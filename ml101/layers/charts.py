@@ -67,6 +67,11 @@ def _dark(v: float, domain: list[float], signed: bool) -> bool:
     return (v - lo) / (hi - lo) < DARK_SHARE
 
 
+def _font(cell: int) -> int:
+    """Numbers inside cells: as large as a cell of this size holds "-0.00"."""
+    return max(9, min(14, round(cell / 3)))
+
+
 def heatmap(values: np.ndarray, title: str, highlight: list[tuple[int, int]] | None = None,
             signed: bool = False, cell: int = 34, fmt: str = ".2f",
             domain: list[float] | None = None) -> dict[str, Any]:
@@ -94,11 +99,10 @@ def heatmap(values: np.ndarray, title: str, highlight: list[tuple[int, int]] | N
              "mark": {"type": "rect", "fill": None, "stroke": style.HIGHLIGHT,
                       "strokeWidth": 3},
              "encoding": xy}
-    text = {"mark": {"type": "text", "fontSize": 10 if cell < 40 else 13}, "encoding": {
+    text = {"mark": {"type": "text", "fontSize": _font(cell)}, "encoding": {
         **xy, "text": {"field": "label", "type": "nominal"},
         "color": {"condition": {"test": "datum.dark", "value": "white"}, "value": "black"}}}
     return _spec({"title": title, "width": w * cell, "height": h * cell,
-                  "autosize": {"type": "pad"},
                   "layer": [{"data": {"values": cells}, "layer": [rect, frame, text]}]})
 
 
@@ -152,7 +156,7 @@ def linear_chart(demo: LinearDemo, cell: int = 34, shown: int = 12) -> dict[str,
                                       "title": "value"}]}}
     centre = {"transform": [{"calculate": "datum.x + 0.5", "as": "cx"},
                             {"calculate": "datum.y + 0.5", "as": "cy"}],
-              "mark": {"type": "text", "fontSize": 10 if cell < 40 else 13},
+              "mark": {"type": "text", "fontSize": _font(cell)},
               "encoding": {"x": {"field": "cx", "type": "quantitative"},
                            "y": {"field": "cy", "type": "quantitative"},
                            "text": {"field": "label", "type": "nominal"},
@@ -165,7 +169,6 @@ def linear_chart(demo: LinearDemo, cell: int = 34, shown: int = 12) -> dict[str,
                           "y": {"field": "y", "type": "quantitative"},
                           "text": {"field": "text", "type": "nominal"}}}
     return _spec({"width": width_cells * cell, "height": (height_cells + 1) * cell,
-                  "autosize": {"type": "pad"},
                   "layer": [{"data": {"values": cells}, "layer": [rect, centre]}, names]})
 
 
@@ -201,15 +204,16 @@ def batchnorm_chart(demo: BatchNormDemo, feature: int = 0, height: int = 280
              "encoding": {
                  "x": {"field": "step", "type": "quantitative", "title": "training batch"},
                  "y": {"field": "value", "type": "quantitative", "title": None},
-                 "color": {"field": "statistic", "type": "nominal", "legend": TOP_LEGEND,
+                 # one legend for colour and dash: batch statistics dashed, running solid
+                 "color": {"field": "statistic", "type": "nominal",
+                           "legend": {**TOP_LEGEND, "symbolType": "stroke"},
                            "scale": {"domain": names, "range": [style.SERIES[0],
                                                                 style.SERIES[0],
                                                                 style.SERIES[1],
                                                                 style.SERIES[1]]}},
-                 "strokeDash": {"condition": {"test": {"field": "statistic", "oneOf": [
-                     "batch mean", "batch variance"]}, "value": [4, 3]}, "value": [1, 0]},
-                 "opacity": {"condition": {"test": {"field": "statistic", "oneOf": [
-                     "batch mean", "batch variance"]}, "value": 0.55}, "value": 1},
+                 "strokeDash": {"field": "statistic", "type": "nominal",
+                                "scale": {"domain": names,
+                                          "range": [[4, 3], [1, 0], [4, 3], [1, 0]]}},
                  "tooltip": [{"field": "step", "type": "quantitative"},
                              {"field": "statistic", "type": "nominal"},
                              {"field": "value", "type": "quantitative", "format": ".4f"}]}}

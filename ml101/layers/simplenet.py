@@ -119,6 +119,14 @@ class Comparison:
     def diff_after(self) -> float:
         return float((self.out_net - self.out_seq).abs().max())
 
+    @property
+    def equal_before(self) -> bool:
+        return torch.equal(self.out_net, self.out_seq_before)
+
+    @property
+    def equal_after(self) -> bool:
+        return torch.equal(self.out_net, self.out_seq)
+
 
 def compare(sizes: tuple[int, ...], hidden: str, output: str, seed: int, n_samples: int = 5
             ) -> Comparison:

@@ -35,6 +35,11 @@ def picture(at) -> Any:
     raise AssertionError("no ly_picture on the page")
 
 
+def agreement(at) -> dict[str, dict[str, str]]:
+    """The SimpleNet tab's table: both forms' outputs before and after sharing weights."""
+    return at.table[0].value.to_dict()
+
+
 def run_code(at) -> str:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
@@ -142,8 +147,11 @@ def test_deep_link_and_simplenet_tab(open_app: OpenPage) -> None:
     assert_clean(at)
     text = shown_text(at)
     assert "**17**" in text
-    assert metrics(at)["After copying net's weights into seq"] == "0"
-    assert metrics(at)["torch.equal(net(x), seq(x))"] == "True"
+    table = agreement(at)
+    assert table["max |net(x) − seq(x)|"]["after copying net's weights into seq"] == "0"
+    assert table["torch.equal(net(x), seq(x))"]["after copying net's weights into seq"] == (
+        "True")
+    assert table["torch.equal(net(x), seq(x))"]["own random weights"] == "False"
     assert picture(at).get("code")  # the two printed networks are this tab's picture
     at.text_input(key="ly_spec").input("2-x-1").run()
     assert at.error and "not a whole number" in at.error[0].value
@@ -156,5 +164,6 @@ def test_generated_code_reproduces_the_page(open_app: OpenPage, spec: str) -> No
     out = run_code(at)
     cmp = simplenet.compare(simplenet.parse_spec(spec), "ReLU", "Sigmoid", 7)
     assert f"before copying: {cmp.diff_before}" in out
-    assert f"{cmp.diff_before:.6f}" == metrics(at)["Max |net(x) − seq(x)|, own random weights"]
+    assert f"{cmp.diff_before:.6f}" == agreement(at)["max |net(x) − seq(x)|"][
+        "own random weights"]
     assert f"parameters: {cmp.n_params}" in out and f"**{cmp.n_params:,}**" in shown_text(at)

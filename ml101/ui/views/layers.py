@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -38,8 +37,8 @@ ABBR = {"Linear": "lin", "Conv2d": "conv", "MaxPool2d": "pool", "BatchNorm1d": "
         "Dropout": "drop", "LSTM": "lstm", "ReLU": "relu", "Sigmoid": "sig", "Tanh": "tanh",
         "LeakyReLU": "lrelu", "Softmax": "sm"}
 PICTURE = "ly_picture"
-MAX_CELL = 34  # px per matrix cell, at most
-PICTURE_HEIGHT = {False: 470, True: 620}  # px the main picture may take, by presenter mode
+MAX_CELL = 40  # px per matrix cell, at most
+PICTURE_HEIGHT = {False: 420, True: 560}  # px the main picture may take, by presenter mode
 
 
 def tabs() -> list[Any]:
@@ -114,9 +113,9 @@ def simplenet_view(sizes: tuple[int, ...], hidden: str, output: str, seed: int
     return simplenet.compare(sizes, hidden, output, seed)
 
 
-def chart(spec: dict, width: str = "content") -> None:
-    """Draw a cached Vega-Lite spec."""
-    st.vega_lite_chart(spec=spec, width=width)
+def chart(spec: dict, alt: str, width: str | int = "content") -> None:
+    """Draw a cached Vega-Lite spec, with its text alternative."""
+    st.vega_lite_chart(spec=spec, width=width, alt=alt)
 
 
 def cell_px(columns: int, rows: int) -> int:
@@ -195,7 +194,9 @@ def linear_picture(setup: LayerSetup) -> None:
     shown = min(p["in_features"], demos.SHOWN), min(p["out_features"], demos.SHOWN)
     d, spec = linear_view(p, setup.seed, cell_px(shown[0] + shown[1] + 1,
                                                  shown[0] + demos.LINEAR_ROWS + 4))
-    chart(spec)
+    chart(spec, "Heat maps of the input x, the weights W transposed, the bias b and the "
+                "output y = x Wᵀ + b, each cell labelled with its value.",
+          width=spec["width"])  # a fixed width that a narrow phone screen may shrink
     cut = (f" Showing the first {demos.SHOWN} rows and columns of each."
            if max(p["in_features"], p["out_features"]) > demos.SHOWN else "")
     st.caption(f"Each number of y is its row of x times its column of Wᵀ, plus b: "
@@ -232,12 +233,14 @@ def window_picture(setup: LayerSetup) -> tuple[str, int]:
             pos = controls.slider("Window position", 0, n - 1, 0, key="ly_pos", **KEEP,
                                   help="Move the window across the image, row by row.")
     padded = size + 2 * pad
-    cell = cell_px(padded + (k if op == "conv" else 0) + h_out + 3, padded + 2)
+    cell = cell_px(padded + (k if op == "conv" else 0) + h_out + 2, padded + 2)
     w, specs = window_view(op, k, s, pad, d, pos, kname, setup.seed, ceil_mode, cell)
     with st.container(horizontal=True, gap="medium"):
-        for spec in specs:
+        for spec, alt in zip(specs, ("The input image, the window's cells framed",
+                                     "The kernel's weights", "The output map, the cell the "
+                                     "window computes framed"), strict=True):
             if spec is not None:
-                chart(spec)
+                chart(spec, alt)
     terms = ", ".join(f"{t:.2f}" for t in w.terms)
     word = "sum of the products" if op == "conv" else "max of"
     st.markdown(f"Output ({w.i}, {w.j}) = {word} [{terms}] = **{w.manual:.4f}**; "
@@ -258,8 +261,9 @@ def activation_picture(setup: LayerSetup) -> None:
         rows, cols = demos.SOFTMAX_SHAPE
         sm, specs = softmax_view(dim, setup.seed, cell_px(2 * cols + 2, rows + 2))
         with st.container(horizontal=True, gap="large"):
-            for spec in specs:
-                chart(spec)
+            for spec, alt in zip(specs, ("The seeded input logits", "Their softmax"),
+                                 strict=True):
+                chart(spec, alt)
         along = "column" if dim in (0, -2) else "row"
         st.markdown(f"Each {along} sums to 1: "
                     + ", ".join(f"{v:.6f}" for v in sm.sums)
@@ -267,7 +271,7 @@ def activation_picture(setup: LayerSetup) -> None:
                     f"{along} that becomes a probability distribution.")
         return
     curve, spec = activation_view(setup.layer, p, chart_height())
-    chart(spec, "stretch")
+    chart(spec, f"Line chart of nn.{setup.layer} and its slope from x = −5 to 5", "stretch")
     slope = curve["f'(x)"]
     top = int(slope.values.argmax())
     st.caption(f"Largest slope on this range: {slope.iloc[top]:.4f} at x = "
@@ -278,8 +282,9 @@ def activation_picture(setup: LayerSetup) -> None:
 def dropout_picture(setup: LayerSetup) -> None:
     rows, cols = demos.DROPOUT_SHAPE
     d, specs = dropout_view(setup.args["p"], setup.seed, cell_px(cols, 2 * rows + 3))
-    for spec in specs:
-        chart(spec)
+    for spec, alt in zip(specs, ("Dropout's output in train mode: zeros where dropped",
+                                 "Its output in eval mode: all ones"), strict=True):
+        chart(spec, alt)
     st.markdown(f"Kept **{d.kept_fraction:.1%}** of the elements (expected {1 - d.p:.0%}), "
                 f"each multiplied by 1/(1−p) = **{d.scale:.4f}**, so the average stays about 1 "
                 f"(here {d.train_mean:.4f}). In eval mode nothing is dropped or scaled. "
@@ -293,7 +298,8 @@ def batchnorm_picture(setup: LayerSetup) -> int:
                             help="How many batches BatchNorm1d sees in train mode.")
     d, spec = batchnorm_view(p["num_features"], p["momentum"], p["affine"], steps,
                              setup.seed, chart_height() - 40)
-    chart(spec, "stretch")
+    chart(spec, "Line chart of feature 0's batch and running mean and variance per batch",
+          "stretch")
     m = p["momentum"]
     st.caption(f"Batches of {demos.BN_BATCH} drawn from N({d.data_mean:g}, {d.data_std:g}²); "
                "the dashed grey lines are the true mean and variance. Update: running = "
@@ -337,7 +343,8 @@ def lstm_picture(setup: LayerSetup) -> None:
         return
     seq, batch, capped = size
     d, spec = lstm_view(setup.args, seq, batch, setup.seed, chart_height() - 30)
-    chart(spec, "stretch")
+    chart(spec, "Line chart of four hidden units of the top layer over the time steps",
+          "stretch")
     if setup.args["bidirectional"]:
         st.markdown(f"Bidirectional: the forward half of the last output equals h_n[-2] "
                     f"(max difference {d.last_step_vs_h_n:.1e}), and the backward half of the "
@@ -405,9 +412,8 @@ def one_layer(tab: Any) -> None:
             with left, st.container(key=PICTURE):
                 st.error(str(exc))
             return
-        with right:
-            shape_metrics(probe)
         with left, st.container(key=PICTURE):
+            shape_metrics(probe)
             setup = picture(LayerSetup(layer, tuple(probe.params.items()), shape, seed))
         show_details(probe)
         if layer == "BatchNorm1d":
@@ -457,20 +463,14 @@ def simplenet_tab(tab: Any) -> None:
             st.markdown(f"Parameters: {simplenet.count_terms(sizes)} = **{cmp.n_params:,}** "
                         "(`sum(p.numel() for p in net.parameters())`).")
         with left, st.container(key=PICTURE):
-            a, b = st.columns(2)
-            with a:
-                st.markdown("**As an `nn.Module` class**: `print(net)`")
-                st.code(str(cmp.net), language="text")
-            with b:
-                st.markdown("**As `nn.Sequential`**: `print(seq)`")
-                st.code(str(cmp.seq), language="text")
-            with st.container(horizontal=True, gap="medium"):
-                st.metric("Max |net(x) − seq(x)|, own random weights",
-                          f"{cmp.diff_before:.6f}", width="content")
-                st.metric("After copying net's weights into seq", f"{cmp.diff_after:.3g}",
-                          width="content")
-                st.metric("torch.equal(net(x), seq(x))", str(bool(np.array_equal(
-                    cmp.out_net.numpy(), cmp.out_seq.numpy()))), width="content")
+            st.markdown("**As an `nn.Module` class**: `print(net)`")
+            st.code(str(cmp.net), language="text")
+            st.markdown("**As `nn.Sequential`**: `print(seq)`")
+            st.code(str(cmp.seq), language="text")
+            st.table(pd.DataFrame(
+                {"max |net(x) − seq(x)|": [f"{cmp.diff_before:.6f}", f"{cmp.diff_after:.3g}"],
+                 "torch.equal(net(x), seq(x))": [str(cmp.equal_before), str(cmp.equal_after)]},
+                index=["own random weights", "after copying net's weights into seq"]))
         mapping = simplenet.name_map(cmp.net.n_linear)
         st.dataframe(pd.DataFrame([
             {"net.named_parameters()": name, "seq.named_parameters()": mapping[name],

@@ -17,6 +17,7 @@ def test_lesson_simplenet_has_17_parameters() -> None:
                                                          "fc2.bias"]
     assert cmp.diff_before > 0
     assert cmp.diff_after == 0.0
+    assert cmp.equal_after and not cmp.equal_before
 
 
 @settings(max_examples=25, deadline=None)
