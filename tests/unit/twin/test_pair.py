@@ -1,21 +1,30 @@
-"""The twins agree step by step in float64; the generated script reproduces the page."""
+"""The twins agree step by step in float64; the outcome tells solved from stuck."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-import math
-from types import SimpleNamespace
-
+import numpy as np
 import pytest
+import torch
 
-from ml101.twin import pair as twin
+from ml101.twin import pair
+from ml101.twin.pair import TwinSetup
+
+
+def lesson(seed: int = 0, epochs: int = 300, **changes: object) -> TwinSetup:
+    """The lesson's XOR network, 2-4-1 ReLU at lr 0.5, with changes."""
+    args = {"data": "xor", "n_samples": 4, "noise": 0.0, "sizes": (2, 4, 1),
+            "hidden": "relu", "epochs": epochs, "lr": 0.5, "seed": seed, "dtype": "float64",
+            **changes}
+    return pair.setup(**args)
+
+
+def trained(s: TwinSetup) -> tuple[pair.TwinRun, torch.Tensor, torch.Tensor]:
+    X, y = pair.load_data(s)
+    return pair.train_side_by_side(s, X, y), X, y
 
 
 def test_xor_twins_agree_below_1e_6() -> None:
-    X, y = twin.load_data("xor", 4, 0.0, 0)
-    r = twin.race((2, 4, 1), "relu", X, y, 300, 0.5, seed=0)
+    r, _, _ = trained(lesson())
     assert len(r.losses_np) == len(r.losses_torch) == 300
     assert r.losses_np[0] == pytest.approx(r.losses_torch[0], abs=1e-15)
     assert r.max_loss_diff < 1e-6
@@ -23,10 +32,17 @@ def test_xor_twins_agree_below_1e_6() -> None:
     assert r.seconds_np > 0 and r.seconds_torch > 0
 
 
+def test_setup_folds_what_does_not_matter() -> None:
+    """XOR has 4 fixed points and no noise: a slider left elsewhere trains the same run."""
+    assert lesson(n_samples=200, noise=0.3) == lesson()
+    moons = pair.setup("moons", 5000, 0.1, (2, 5, 1), "tanh", 10, 0.1, 0)
+    assert moons.n_samples == pair.MAX_SAMPLES
+
+
 def test_gradient_check_rows_cover_every_parameter() -> None:
-    X, y = twin.load_data("circles", 50, 0.05, 0)
-    model = twin.initial_model((2, 6, 3, 1), "sigmoid", 0)
-    rows = twin.gradient_check(model, "sigmoid", X, y)
+    s = pair.setup("circles", 50, 0.05, (2, 6, 3, 1), "sigmoid", 10, 0.1, 0)
+    X, y = pair.load_data(s)
+    rows = pair.gradient_check(pair.initial_model(s), "sigmoid", X, y)
     assert [r.torch_name for r in rows] == ["0.weight", "0.bias", "2.weight", "2.bias",
                                             "4.weight", "4.bias"]
     assert max(r.max_abs_diff for r in rows) < 1e-12
@@ -37,51 +53,58 @@ def test_gradient_check_rows_cover_every_parameter() -> None:
                                                         ((2, 4, 2), 10, "last width"),
                                                         ((2, 4, 1), 0, "Epochs")])
 def test_check_refuses(sizes: tuple, epochs: int, words: str) -> None:
-    with pytest.raises(twin.TwinError, match=words):
-        twin.check(sizes, 10, epochs)
+    with pytest.raises(pair.TwinError, match=words):
+        pair.check(sizes, 10, epochs)
+    with pytest.raises(pair.TwinError, match=words):
+        lesson(sizes=sizes, epochs=epochs)
 
 
-def test_generated_code_prints_the_page_numbers() -> None:
-    X, y = twin.load_data("moons", 60, 0.1, 3)
-    r = twin.race((2, 6, 1), "relu", X, y, 50, 0.4, seed=3)
-    code = twin.code_for("moons", 60, 0.1, (2, 6, 1), "relu", 50, 0.4, 3)
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        exec(code, {"__name__": "generated"})
-    lines = {ln.split(":")[0]: ln.split(":")[1].split() for ln in buf.getvalue().splitlines()}
-    first, final = [float(v) for v in lines["first loss"]], [float(v) for v in lines["final loss"]]
-    # the same numbers up to float64 rounding noise (BLAS may take another path per run)
-    assert first == pytest.approx([r.losses_np[0], r.losses_torch[0]], abs=1e-12)
-    assert final == pytest.approx([r.losses_np[-1], r.losses_torch[-1]], abs=1e-12)
-    assert float(lines["largest per-step loss difference"][0]) < 1e-12
+def test_the_lesson_seed_solves_xor() -> None:
+    r, X, y = trained(lesson(seed=0, epochs=2000))
+    out = pair.outcome(r, X, y)
+    assert out.solved and out.correct == out.n == 4 and out.accuracy == 1.0
 
 
-def test_charts_are_json_and_the_map_cells_land_on_the_grid() -> None:
-    """The specs Streamlit sends: strict JSON, losses exact, and each map cell starting
-    half a cell before its grid point and a quarter wider than the spacing (so cells
-    overlap, leaving no seams) when the browser rebuilds it from the cell's index."""
-    X, y = twin.load_data("moons", 60, 0.1, 1)
-    r = twin.race((2, 5, 1), "tanh", X, y, 900, 0.3, seed=1)
-    loss = json.loads(json.dumps(twin.loss_chart(r), allow_nan=False))
-    top, below = loss["vconcat"]
-    assert len(top["data"]["values"]) == len(below["data"]["values"]) == 450  # stride 2
-    assert top["data"]["values"][-1]["PyTorch"] == r.losses_torch[898]
-    grid = twin.boundary_grid(r, X)
-    spec = json.loads(json.dumps(twin.boundary_chart(grid, X, y, "NumPy"), allow_nan=False))
-    heat, dots = spec["layer"]
-    probs = heat["data"]["values"]
-    assert len(probs) == twin.BOUNDARY_RES**2 and len(dots["data"]["values"]) == len(X)
-    assert max(abs(p - q) for p, q in zip(probs, grid["NumPy"], strict=True)) <= 5e-5
-    dx, dy = grid["x1"][1] - grid["x1"][0], grid["x2"][len(probs) - 1] - grid["x2"][0]
-    dy /= twin.BOUNDARY_RES - 1
-    calc = {t["as"]: t["calculate"] for t in heat["transform"] if "calculate" in t}
-    for i in (1, 2, 51, len(probs)):  # row_number counts from 1
-        env = {"datum": SimpleNamespace(i=i), "floor": math.floor}
-        left = eval(calc["left"], env)  # noqa: S307 (a spec built by the code under test)
-        env["datum"].left = left
-        bottom = eval(calc["bottom"], env)  # noqa: S307
-        env["datum"].bottom = bottom
-        right, top_ = eval(calc["right"], env), eval(calc["top"], env)  # noqa: S307
-        assert left + dx / 2 == pytest.approx(grid["x1"][i - 1])
-        assert bottom + dy / 2 == pytest.approx(grid["x2"][i - 1])
-        assert (right - left, top_ - bottom) == pytest.approx((1.25 * dx, 1.25 * dy))
+def test_an_unlucky_seed_is_explained_by_dead_relus() -> None:
+    """Seed 1 (the page's "unlucky seed" scene): hidden unit 2 starts off for all four
+    points, units 1 and 4 die on the way, and the three points unit 3 does not see get one
+    shared answer, 2/3, so the network is right about 3 of 4 (the lesson's network at the
+    NumPy twin's seeds 1 to 3 ends at 75%)."""
+    r, X, y = trained(lesson(seed=1, epochs=2000))
+    out = pair.outcome(r, X, y)
+    assert not out.solved and out.correct == 3 and out.accuracy == 0.75
+    assert [str(u) for u in out.dead_start] == ["2"]
+    assert [str(u) for u in out.dead_end] == ["1", "2", "4"]
+    assert out.blind == [1, 2, 3] and out.blind_classes == 2
+    assert out.blind_output == pytest.approx(2 / 3, abs=1e-3)
+    assert np.all(out.last_hidden[out.blind] == 0)
+    # a dead unit really is frozen: its weights did not move from the start
+    start = pair.initial_model(r.setup)[0]
+    assert torch.equal(r.model[0].weight[1], start.weight[1])
+    for seed in (2, 3):  # the other failing seeds fail the same way
+        r, X, y = trained(lesson(seed=seed, epochs=2000))
+        assert pair.outcome(r, X, y).accuracy == 0.75
+
+
+def test_outcome_of_smooth_activations_names_no_dead_units() -> None:
+    r, X, y = trained(lesson(seed=1, hidden="tanh"))
+    out = pair.outcome(r, X, y)
+    assert out.dead_start == out.dead_end == out.blind == []
+    activity = out.activity
+    assert set(activity["when"]) == {"start", "end"} and len(activity) == 2 * 4
+
+
+def test_deep_networks_name_units_by_layer() -> None:
+    s = pair.setup("moons", 60, 0.1, (2, 3, 2, 1), "relu", 20, 0.1, 0)
+    r, X, y = trained(s)
+    names = list(pair.outcome(r, X, y).activity["unit"])
+    assert names[:5] == ["1.1", "1.2", "1.3", "2.1", "2.2"]
+
+
+def test_boundary_grid_covers_the_data() -> None:
+    s = pair.setup("moons", 60, 0.1, (2, 5, 1), "tanh", 20, 0.3, 1)
+    r, X, _ = trained(s)
+    grid = pair.boundary_grid(r, X)
+    assert len(grid) == pair.BOUNDARY_RES**2
+    assert grid["x1"].min() < X[:, 0].min().item() and grid["x2"].max() > X[:, 1].max().item()
+    assert (grid["NumPy"] - grid["PyTorch"]).abs().max() < 1e-12
