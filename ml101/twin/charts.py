@@ -26,7 +26,7 @@ def _spec(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "config": style.chart_config()}
 
 
-def loss_chart(run: TwinRun, height: int = 170, diff_height: int = 80) -> dict[str, Any]:
+def loss_chart(run: TwinRun, height: int = 130, diff_height: int = 55) -> dict[str, Any]:
     """Both loss curves (they overlap) above the per-step difference on a log scale, one
     record per step (a few hundred at most), unfolded in the browser."""
     n = len(run.losses_np)
@@ -37,16 +37,17 @@ def loss_chart(run: TwinRun, height: int = 170, diff_height: int = 80) -> dict[s
         strict=True)]
     diff = [{"step": s, "|difference|": v} for s, v in zip(
         steps.tolist(), np.maximum(run.loss_diff[steps], ZERO_AT).tolist(), strict=True)]
-    step_x = {"field": "step", "type": "quantitative", "title": "step"}
+    step_x = {"field": "step", "type": "quantitative", "title": None}
     top = {"title": "Training loss of both networks", "height": height,
            "data": {"values": curves},
            "transform": [{"fold": list(NETWORKS), "as": ["network", "loss"]}],
            "mark": "line", "encoding": {
-               "x": {**step_x, "title": None},
+               "x": {**step_x, "title": None, "axis": {"labels": False}},
                "y": {"field": "loss", "type": "quantitative", "title": "BCE loss"},
                "color": {"field": "network", "type": "nominal",
                          "scale": {"domain": list(NETWORKS), "range": list(style.SERIES[:2])},
-                         "legend": {"orient": "top", "title": None, "symbolType": "stroke"}},
+                         "legend": {"orient": "bottom", "title": None,
+                                    "symbolType": "stroke"}},
                "strokeDash": {"field": "network", "type": "nominal",
                               "scale": {"domain": list(NETWORKS), "range": [[1, 0], [5, 4]]},
                               "legend": None},
@@ -56,7 +57,8 @@ def loss_chart(run: TwinRun, height: int = 170, diff_height: int = 80) -> dict[s
                "tooltip": [{"field": "step", "type": "quantitative"},
                            {"field": "network", "type": "nominal"},
                            {"field": "loss", "type": "quantitative", "format": ".10f"}]}}
-    below = {"title": "|NumPy loss − PyTorch loss| per step (exact zeros at 1e-18)",
+    below = {"title": {"text": "|NumPy loss − PyTorch loss| per step",
+                       "subtitle": "log scale; exact zeros drawn at 1e-18"},
              "height": diff_height, "data": {"values": diff},
              "mark": {"type": "line", "color": style.HIGHLIGHT}, "encoding": {
                  "x": step_x, "y": {"field": "|difference|", "type": "quantitative",
@@ -70,7 +72,7 @@ def loss_chart(run: TwinRun, height: int = 170, diff_height: int = 80) -> dict[s
 
 
 def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: str,
-                   size: int = 200) -> dict[str, Any]:
+                   size: int = 170, legend: bool = True) -> dict[str, Any]:
     """One network's P(class 1) as a map under the data points, as a Vega-Lite spec.
 
     The grid goes as a bare list of probabilities (rounded to 4 decimals: they only pick a
@@ -100,9 +102,9 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
                 "y2": {"field": "top"},
                 "color": {"field": "data", "type": "quantitative", "title": "P(class 1)",
                           "scale": {"domain": [0, 0.5, 1], "range": list(style.REGIONS)},
-                          "legend": {"orient": "bottom", "direction": "horizontal",
-                                     "gradientLength": max(80, size - 90),
-                                     "titleOrient": "left", "values": [0, 0.5, 1]}},
+                          "legend": {"orient": "right", "gradientLength": size,
+                                     "values": [0, 0.5, 1], "format": ".1f"}
+                          if legend else None},
                 "tooltip": [{"field": "data", "type": "quantitative", "title": "P(class 1)",
                              "format": ".3f"}]}}
     points = {"data": {"values": dots},
@@ -117,6 +119,7 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
                                        {"field": "x2", "type": "quantitative", "format": ".3f"},
                                        {"field": "class", "type": "nominal"}]}}
     return _spec({"title": which, "height": size, "width": size, "layer": [heat, points],
+                  "autosize": {"type": "pad"},  # the plot is size x size, legend outside
                   "resolve": {"scale": {"color": "independent"}}})  # P(class 1) vs classes
 
 

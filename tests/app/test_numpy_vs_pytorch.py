@@ -52,7 +52,7 @@ def test_agreement_figures_are_pytorchs(open_app: OpenPage) -> None:
         f"{r.losses_np[-1]:.6f} | {r.losses_torch[-1]:.6f}")
     assert float(shown["Largest weight difference after training"]) < 1e-12
     assert "ms" in shown["NumPy training time"] and "×" in shown["PyTorch ÷ NumPy"]
-    # the picture: the verdict, both loss curves and both decision maps
+    # the picture: both loss curves and both decision maps
     picture = block(at, "np_picture")
     assert len(picture.get("vega_lite_chart")) == 3
 
@@ -72,9 +72,10 @@ def test_the_unlucky_scene_shows_its_dead_units(open_app: OpenPage) -> None:
     assert at.number_input(key="np_seed").value == 1
     warning = at.warning[0].value
     assert warning.startswith("**Not solved**: 3 of 4 training points right (75.0%).")
-    assert "Hidden units 1, 2 and 4 are dead" in warning
+    assert "Dead ReLUs: units 1, 2 and 4 output 0 for every point" in warning
     assert "Unit 2 was dead from the start" in warning
     assert "Points (0, 1), (1, 0) and (1, 1) switch off every unit" in warning
+    assert "the same answer, 0.666" in warning
     text = shown_text(at)
     assert "unit 4" in text and "P(class 1)" in text  # the point-by-point table
     code = at.code[-1].value

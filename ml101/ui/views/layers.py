@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ml101 import inputs
+from ml101 import inputs, style
 from ml101.inputs import fmt_shape
 from ml101.layers import catalog, charts, demos, simplenet
 from ml101.layers.code import code_for
@@ -39,6 +39,7 @@ ABBR = {"Linear": "lin", "Conv2d": "conv", "MaxPool2d": "pool", "BatchNorm1d": "
 PICTURE = "ly_picture"
 MAX_CELL = 40  # px per matrix cell, at most
 PICTURE_HEIGHT = {False: 420, True: 560}  # px the main picture may take, by presenter mode
+PRESENT_TYPE = 1.45  # chart type on a projector, as the presenter's page type grows
 
 
 def tabs() -> list[Any]:
@@ -114,7 +115,10 @@ def simplenet_view(sizes: tuple[int, ...], hidden: str, output: str, seed: int
 
 
 def chart(spec: dict, alt: str, width: str | int = "content") -> None:
-    """Draw a cached Vega-Lite spec, with its text alternative."""
+    """Draw a cached Vega-Lite spec, with its text alternative; on a projector its type
+    grows with the page's."""
+    if is_presenting():
+        spec = {**spec, "config": style.chart_config(PRESENT_TYPE)}
     st.vega_lite_chart(spec=spec, width=width, alt=alt)
 
 

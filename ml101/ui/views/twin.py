@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from ml101 import datasets, runtime
+from ml101 import datasets, runtime, style
 from ml101.inputs import InputError, fmt_shape
 from ml101.layers import simplenet
 from ml101.training import saving as model_saving
@@ -30,7 +30,8 @@ from ml101.twin.code import code_for
 from ml101.twin.numpy_net import NeuralNetwork
 from ml101.twin.pair import Outcome, TwinError, TwinRun, TwinSetup
 from ml101.ui import controls
-from ml101.ui.layout import explain, picture_px, show_code, stage
+from ml101.ui.layout import explain, show_code, stage
+from ml101.ui.presenter import is_presenting
 
 KEEP = {"persist_state": "page"}  # controls of a hidden tab keep their values
 TABS = ["Train side by side", "Gradients", "The code", "Saving a model"]
@@ -78,13 +79,27 @@ def shared_run(s: TwinSetup, _X: torch.Tensor, _y: torch.Tensor) -> Trained:
     return Trained(run, pair.boundary_grid(run, _X), pair.outcome(run, _X, _y))
 
 
+# Picture sizes, px: (loss chart, difference chart, each decision map), by presenter mode.
+SIZES = {False: (120, 55, 170), True: (160, 60, 240)}
+PRESENT_TYPE = 1.45  # chart type on a projector, as the presenter's page type grows
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
-def pictures(s: TwinSetup, map_px: int, _t: Trained, _X: torch.Tensor, _y: torch.Tensor
+def pictures(s: TwinSetup, presenting: bool, _t: Trained, _X: torch.Tensor, _y: torch.Tensor
              ) -> tuple[dict, list[dict], dict]:
     """The loss chart, both maps and the units chart, built once per setup and size."""
-    maps = [charts.boundary_chart(_t.grid, _X, _y, which, map_px)
-            for which in ("NumPy", "PyTorch")]
-    return charts.loss_chart(_t.run), maps, charts.units_chart(_t.outcome)
+    loss_px, diff_px, map_px = SIZES[presenting]
+    maps = [charts.boundary_chart(_t.grid, _X, _y, which, map_px, legend=which == "PyTorch")
+            for which in ("NumPy", "PyTorch")]  # one colour bar serves both maps
+    return charts.loss_chart(_t.run, loss_px, diff_px), maps, charts.units_chart(_t.outcome)
+
+
+def chart(spec: dict, alt: str, width: str = "content") -> None:
+    """Draw a cached Vega-Lite spec, with its text alternative; on a projector its type
+    grows with the page's."""
+    if is_presenting():
+        spec = {**spec, "config": style.chart_config(PRESENT_TYPE)}
+    st.vega_lite_chart(spec=spec, width=width, alt=alt)
 
 
 def train(s: TwinSetup, X: torch.Tensor, y: torch.Tensor) -> Trained | None:
@@ -101,17 +116,20 @@ def train(s: TwinSetup, X: torch.Tensor, y: torch.Tensor) -> Trained | None:
 # --- The first screen: scenes, controls, the picture --------------------------------------
 
 def scenes() -> None:
-    """Presets in one compact row; each sets its controls (and so the URL)."""
-    with st.container(horizontal=True, gap="small"):
-        for label, values in PRESETS.items():
-            st.button(label, key=f"np_pre_{label[:6]}", on_click=controls.apply_preset,
-                      args=(values,), width="content", wrap=True)
+    """Presets, one button each; each sets its controls (and so the URL)."""
+    for label, values in PRESETS.items():
+        st.button(label, key=f"np_pre_{label[:6]}", on_click=controls.apply_preset,
+                  args=(values,), width="stretch")
 
 
 def settings() -> TwinSetup:
-    """The controls beside the picture; rarely changed ones in a popover. Stops the page
-    with a clear error if they cannot train."""
-    scenes()
+    """The controls beside the picture; scenes and rarely changed settings in popovers.
+    Stops the page with a clear error if they cannot train."""
+    scenes_slot, more_slot = st.columns(2)
+    with scenes_slot, st.popover("Scenes", icon=":material/movie:", width="stretch",
+                                 help="Presets: the lesson's XOR, an unlucky seed, two moons, "
+                                      "float32"):
+        scenes()
     names = {n: datasets.DATASETS[n].label for n in pair.DATASETS}
     data = controls.selectbox("Data", pair.DATASETS, key="np_data",
                               format_func=lambda n: names.get(n, n))
@@ -127,13 +145,11 @@ def settings() -> TwinSetup:
     with b:
         epochs = int(controls.number_input("Steps (epochs)", 1, pair.MAX_EPOCHS, 2000,
                                            step=100, key="np_ep"))
-    a, b = st.columns([3, 2], vertical_alignment="bottom")
-    with a:
-        seed = controls.seed_input("np_seed")
+    seed = controls.seed_input("np_seed")
     spec_ds = datasets.DATASETS[data]
     n_samples, noise = spec_ds.default_size, 0.0
-    with b, st.popover("More", icon=":material/tune:", width="stretch",
-                       help="Precision, and the number of samples and noise of sampled data"):
+    with more_slot, st.popover("More", icon=":material/tune:", width="stretch",
+                               help="Precision, and the size and noise of sampled data"):
         dtype = controls.segmented_control("Precision", list(pair.DTYPES), default="float64",
                                            key="np_dt") or "float64"
         if data == "xor":
@@ -191,23 +207,17 @@ def verdict(s: TwinSetup, out: Outcome, X: torch.Tensor) -> None:
                        " dead from the start (an unlucky initialisation)")
         if died:
             how.append(f"{_units(died)} died during training")
-        plural = len(out.dead_end) > 1
-        lines.append(f"Hidden {_units(out.dead_end)} {'are' if plural else 'is'} dead: "
-                     f"{'each' if plural else 'it'} outputs 0 for every point, so no gradient "
-                     f"reaches it and it never changes again. "
+        many = len(out.dead_end) > 1
+        lines.append(f"Dead ReLUs: {_units(out.dead_end)} output{'' if many else 's'} 0 for "
+                     f"every point, so no gradient reaches {'them' if many else 'it'} and "
+                     f"{'they never change' if many else 'it never changes'} again. "
                      f"{_first_up('; '.join(how))}.")
     if out.blind and out.blind_classes > 1:
-        lines.append(f"{_first_up(_points(X, out.blind))} switch off every unit, so the "
-                     f"network gives them all the same answer, {out.blind_output:.3f}: with "
-                     "both classes among them, it cannot be right about all of them.")
+        lines.append(f"{_first_up(_points(X, out.blind))} switch off every unit: they all get "
+                     f"the same answer, {out.blind_output:.3f}, so they cannot all be right.")
     elif not out.dead_end:
         lines.append("No unit is dead: more steps or another learning rate may solve it.")
     st.warning("  \n".join(lines), icon=":material/warning:")
-
-
-def map_px() -> int:
-    """Each decision map's side: two maps share the picture's width."""
-    return (picture_px() - 120) // 2
 
 
 @dataclass
@@ -224,22 +234,22 @@ def stage_section() -> Shown:
     """The first screen: the picture beside the controls that move it."""
     left, right = stage()
     with right:
+        verdict_slot = st.container()
         s = settings()
     X, y = load_data(s)
     with left, st.container(key="np_picture"):
         t = train(s, X, y)
         if t is not None:
-            loss_spec, maps, _ = pictures(s, map_px(), t, X, y)
-            verdict(s, t.outcome, X)
-            st.vega_lite_chart(spec=loss_spec, width="stretch",
-                               alt="Line chart of both networks' training loss per step, and "
-                                   "below it the difference between them on a log scale")
+            loss_spec, maps, _ = pictures(s, is_presenting(), t, X, y)
+            chart(loss_spec, "Line chart of both networks' training loss per step, and below "
+                             "it the difference between them on a log scale", "stretch")
             with st.container(horizontal=True, gap="small"):
                 for spec in maps:
-                    st.vega_lite_chart(spec=spec, width="content",
-                                       alt=f"Decision map of the {spec['title']} network: "
-                                           "P(class 1) over the plane, with the training "
-                                           "points coloured by class")
+                    chart(spec, f"Decision map of the {spec['title']} network: P(class 1) "
+                                "over the plane, with the training points coloured by class")
+    if t is not None:
+        with verdict_slot:
+            verdict(s, t.outcome, X)
     return Shown(s, X, y, t)
 
 
@@ -287,10 +297,9 @@ def hidden_units(s: TwinSetup, t: Trained, X: torch.Tensor, y: torch.Tensor) -> 
     """Which ReLUs are on for how many points, before and after; for a few points, the
     last hidden layer's output point by point."""
     st.subheader("Hidden units")
-    _, _, units = pictures(s, map_px(), t, X, y)
-    st.vega_lite_chart(spec=units, width="stretch",
-                       alt="Bar chart: for each hidden unit, the share of training points "
-                           "where its ReLU is on, before and after training")
+    _, _, units = pictures(s, is_presenting(), t, X, y)
+    chart(units, "Bar chart: for each hidden unit, the share of training points where its "
+                 "ReLU is on, before and after training", "stretch")
     out = t.outcome
     if out.n <= MAX_LISTED:
         rows = {f"({X[i, 0].item():g}, {X[i, 1].item():g}), y = {y[i, 0].item():g}":
