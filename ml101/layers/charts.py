@@ -41,6 +41,11 @@ def _spec(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "config": style.chart_config()}
 
 
+# A chart drawn as wide as its column: the width fits, the height is the plot's own (the
+# default "fit" would squeeze title, legend and axes into the given height).
+FIT_WIDTH = {"type": "fit-x", "contains": "padding"}
+
+
 def _domain(values: np.ndarray, signed: bool) -> list[float]:
     """The colour domain: symmetric about 0 for signed numbers, never empty."""
     finite = values[np.isfinite(values)]
@@ -175,7 +180,7 @@ def linear_chart(demo: LinearDemo, cell: int = 34, shown: int = 12) -> dict[str,
 def activation_chart(curve: pd.DataFrame, title: str, height: int = 300) -> dict[str, Any]:
     """f and f' as two lines, as a Vega-Lite spec."""
     long = curve.melt("x", var_name="curve", value_name="y")
-    return _spec({"title": title, "height": height, "layer": [{
+    return _spec({"title": title, "height": height, "autosize": FIT_WIDTH, "layer": [{
         "data": {"values": _records(long)},
         "mark": {"type": "line", "strokeWidth": 3},
         "encoding": {
@@ -222,13 +227,13 @@ def batchnorm_chart(demo: BatchNormDemo, feature: int = 0, height: int = 280
              "mark": {"type": "rule", "color": style.MUTED, "strokeDash": [2, 2]},
              "encoding": {"y": {"field": "value", "type": "quantitative"}}}
     return _spec({"title": f"Feature {feature}: batch statistics and running estimates",
-                  "height": height, "layer": [lines, rules]})
+                  "height": height, "autosize": FIT_WIDTH, "layer": [lines, rules]})
 
 
 def lstm_chart(demo: LSTMDemo, height: int = 260) -> dict[str, Any]:
     """A few hidden units of the top layer over time, as a Vega-Lite spec."""
     return _spec({"title": "Top layer's hidden state over time (sample 0)", "height": height,
-                  "layer": [{"data": {"values": _records(demo.trace)},
+                  "autosize": FIT_WIDTH, "layer": [{"data": {"values": _records(demo.trace)},
                              "mark": {"type": "line", "point": True}, "encoding": {
                       "x": {"field": "t", "type": "ordinal", "title": "time step t",
                             "axis": {"labelAngle": 0}},

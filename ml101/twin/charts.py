@@ -147,5 +147,6 @@ def units_chart(out: Outcome, height: int = 160) -> dict[str, Any]:
                          "xOffset": {"field": "when", "type": "nominal",
                                      "sort": ["start", "end"]},
                          "y": {"field": "share on", "type": "quantitative"}}}
-    return _spec({"title": "Hidden units: on (output above 0) for how many points?",
-                  "height": height, "data": {"values": rows}, "layer": [bars, dead]})
+    return _spec({"title": "Hidden units: on (output above 0) for how many training points?",
+                  "height": height, "data": {"values": rows}, "layer": [bars, dead],
+                  "autosize": {"type": "fit-x", "contains": "padding"}})

@@ -59,7 +59,7 @@ def test_every_layer_shape_and_count_against_pytorch(open_app: OpenPage) -> None
             y = real(torch.randn(shape))
         out = y[0] if layer == "LSTM" else y
         shown = metrics(at)
-        assert shown["output shape"] == str(tuple(out.shape)), layer
+        assert shown["Output shape"] == str(tuple(out.shape)), layer
         assert shown["Trainable parameters"] == f"{sum(p.numel() for p in real.parameters()):,}"
         if layer == "LSTM":
             assert shown["h_n shape"] == str(tuple(y[1][0].shape))
@@ -70,9 +70,9 @@ def test_every_layer_shape_and_count_against_pytorch(open_app: OpenPage) -> None
 def test_shapes_print_as_python_prints_them(open_app: OpenPage) -> None:
     at = open_app(URL, ly_layer="ReLU", ly_relu_x="4")
     assert_clean(at)
-    assert metrics(at)["Input shape"] == "(4,)" == metrics(at)["output shape"]
+    assert metrics(at)["Input shape"] == "(4,)" == metrics(at)["Output shape"]
     at = open_app(URL, ly_lin_in="4", ly_lin_x="4")
-    assert metrics(at)["output shape"] == "(5,)"
+    assert metrics(at)["Output shape"] == "(5,)"
     assert any("(4,)" in latex.value for latex in at.latex)
 
 
@@ -81,7 +81,7 @@ def test_changing_hyperparameters_and_bad_shapes(open_app: OpenPage) -> None:
     at.number_input(key="ly_conv_s").set_value(2).run()
     at.number_input(key="ly_conv_p").set_value(1).run()
     shown = metrics(at)
-    assert shown["output shape"] == "(1, 16, 14, 14)"  # floor((28 + 2 - 2 - 1) / 2) + 1
+    assert shown["Output shape"] == "(1, 16, 14, 14)"  # floor((28 + 2 - 2 - 1) / 2) + 1
     assert any("14" in latex.value for latex in at.latex)
     at.text_input(key="ly_conv_x").input("1, 1, 28, 28").run()
     assert at.error and "needs 3 channels" in at.error[0].value

@@ -129,7 +129,8 @@ def cell_px(columns: int, rows: int) -> int:
 
 
 def chart_height() -> int:
-    return 380 if is_presenting() else 290
+    """The plot height of a line chart in the picture."""
+    return 330 if is_presenting() else 220
 
 
 # --- One layer ------------------------------------------------------------------------
@@ -164,7 +165,8 @@ def shape_metrics(probe: catalog.Probe) -> None:
     with st.container(horizontal=True, gap="medium"):
         st.metric("Input shape", fmt_shape(probe.in_shape), width="content")
         for name, shape in probe.outputs.items():
-            st.metric(f"{name} shape", fmt_shape(shape), width="content")
+            label = "Output" if name == "output" else name  # h_n, c_n: PyTorch's names
+            st.metric(f"{label} shape", fmt_shape(shape), width="content")
         st.metric("Trainable parameters", f"{probe.n_params:,}", width="content")
 
 
@@ -345,10 +347,18 @@ def lstm_picture(setup: LayerSetup) -> None:
     size = lstm_size(setup)
     if size is None:
         return
-    seq, batch, capped = size
-    d, spec = lstm_view(setup.args, seq, batch, setup.seed, chart_height() - 30)
+    _, spec = lstm_view(setup.args, size[0], size[1], setup.seed, chart_height() - 30)
     chart(spec, "Line chart of four hidden units of the top layer over the time steps",
           "stretch")
+
+
+def lstm_details(setup: LayerSetup) -> None:
+    """Below the stage: the step-by-step check in words and in a table."""
+    size = lstm_size(setup)
+    if size is None:
+        return
+    seq, batch, capped = size
+    d, _ = lstm_view(setup.args, seq, batch, setup.seed, chart_height() - 30)
     if setup.args["bidirectional"]:
         st.markdown(f"Bidirectional: the forward half of the last output equals h_n[-2] "
                     f"(max difference {d.last_step_vs_h_n:.1e}), and the backward half of the "
@@ -362,13 +372,6 @@ def lstm_picture(setup: LayerSetup) -> None:
     st.caption(f"Sequence length {seq}, batch {batch}{note}: output "
                f"{fmt_shape(d.output_shape)}, h_n {fmt_shape(d.h_n_shape)}, c_n "
                f"{fmt_shape(d.c_n_shape)}.")
-
-
-def lstm_table(setup: LayerSetup) -> None:
-    size = lstm_size(setup)
-    if size is None:
-        return
-    d, _ = lstm_view(setup.args, size[0], size[1], setup.seed, chart_height() - 30)
     st.markdown("**Step by step**")
     st.dataframe(d.steps, hide_index=True, width="stretch")
 
@@ -423,7 +426,7 @@ def one_layer(tab: Any) -> None:
         if layer == "BatchNorm1d":
             batchnorm_table(setup)
         elif layer == "LSTM":
-            lstm_table(setup)
+            lstm_details(setup)
         explain(
             "Shapes and parameter counts come from a real `torch.nn` module built on "
             "PyTorch's *meta* device: it knows every shape but stores no numbers, so even a "

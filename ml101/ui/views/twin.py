@@ -261,7 +261,7 @@ def train_tab(s: TwinSetup, t: Trained, X: torch.Tensor, y: torch.Tensor) -> Non
     with st.container(horizontal=True, gap="large"):
         st.metric("Largest per-step loss difference", f"{r.max_loss_diff:.2e}",
                   delta=f"{'below' if ok else 'above'} 1e-6",
-                  delta_color="normal" if ok else "inverse",
+                  delta_color="normal" if ok else "inverse", delta_arrow="off",
                   help="max over all steps of |NumPy loss − PyTorch loss|", width="content")
         st.metric("Largest weight difference after training", f"{r.max_param_diff:.2e}",
                   width="content")
@@ -296,7 +296,6 @@ def train_tab(s: TwinSetup, t: Trained, X: torch.Tensor, y: torch.Tensor) -> Non
 def hidden_units(s: TwinSetup, t: Trained, X: torch.Tensor, y: torch.Tensor) -> None:
     """Which ReLUs are on for how many points, before and after; for a few points, the
     last hidden layer's output point by point."""
-    st.subheader("Hidden units")
     _, _, units = pictures(s, is_presenting(), t, X, y)
     chart(units, "Bar chart: for each hidden unit, the share of training points where its "
                  "ReLU is on, before and after training", "stretch")
