@@ -18,7 +18,7 @@ from ml101.layers import demos
 from ml101.layers.demos import LayerSetup
 from ml101.layers.simplenet import Comparison, act_attr, name_map
 
-BIG_INPUT = 10**7  # elements: a bigger input is probed on the meta device in the script too
+_BIG_INPUT = 10**7  # elements: a bigger input is probed on the meta device in the script too
 
 
 @singledispatch
@@ -224,7 +224,7 @@ def _(s: LayerSetup) -> str:
     args = ", ".join(f"{k}={v!r}" for k, v in s.params)
     picture = _PICTURES.get(s.layer, _curve)(s)
     uses_f = s.layer in ("Conv2d", "MaxPool2d") and picture
-    big = math.prod(s.shape) > BIG_INPUT
+    big = math.prod(s.shape) > _BIG_INPUT
     make_x = (f"x = torch.empty({_call(s.shape)}, device='meta')  # too big to fill: the "
               "meta device knows shapes only\nlayer = layer.to('meta')"
               if big else f"x = torch.randn({_call(s.shape)}{',' if len(s.shape) == 1 else ''})")

@@ -20,6 +20,7 @@ from ml101.twin.pair import Outcome, TwinRun
 NETWORKS = ("NumPy (by hand)", "PyTorch")
 OVERLAP = 1.25  # map cells overlap their neighbours a little: no anti-aliasing seams
 ZERO_AT = 1e-18  # exact zeros on the log axis of differences are drawn here
+MAX_POINTS = 300  # per loss curve
 
 
 def _spec(body: dict[str, Any]) -> dict[str, Any]:
@@ -30,19 +31,23 @@ def loss_chart(run: TwinRun, height: int = 130, diff_height: int = 55) -> dict[s
     """Both loss curves (they overlap) above the per-step difference on a log scale, one
     record per step (a few hundred at most), unfolded in the browser."""
     n = len(run.losses_np)
-    stride = max(1, n // 400)  # a few hundred points draw the same picture
+    stride = max(1, n // MAX_POINTS)  # a few hundred points draw the same picture
     steps = np.arange(0, n, stride)
-    curves = [{"step": s, NETWORKS[0]: a, NETWORKS[1]: b} for s, a, b in zip(
-        steps.tolist(), run.losses_np[steps].tolist(), run.losses_torch[steps].tolist(),
-        strict=True)]
-    diff = [{"step": s, "|difference|": v} for s, v in zip(
+    # losses to the tooltip's 10 decimals, differences to 3 digits: half the JSON to send
+    curves = [{"step": s, "np": a, "pt": b} for s, a, b in zip(
+        steps.tolist(), np.round(run.losses_np[steps], 10).tolist(),
+        np.round(run.losses_torch[steps], 10).tolist(), strict=True)]
+    diff = [{"step": s, "d": float(f"{v:.3g}")} for s, v in zip(
         steps.tolist(), np.maximum(run.loss_diff[steps], ZERO_AT).tolist(), strict=True)]
     step_x = {"field": "step", "type": "quantitative", "title": None}
+    # short field names travel; the browser folds them into one line per network
     top = {"title": "Training loss of both networks", "height": height,
            "data": {"values": curves},
-           "transform": [{"fold": list(NETWORKS), "as": ["network", "loss"]}],
+           "transform": [{"fold": ["np", "pt"], "as": ["key", "loss"]},
+                         {"calculate": f"datum.key == 'np' ? '{NETWORKS[0]}' : '{NETWORKS[1]}'",
+                          "as": "network"}],
            "mark": "line", "encoding": {
-               "x": {**step_x, "title": None, "axis": {"labels": False}},
+               "x": {**step_x, "axis": {"labels": False}},
                "y": {"field": "loss", "type": "quantitative", "title": "BCE loss"},
                "color": {"field": "network", "type": "nominal",
                          "scale": {"domain": list(NETWORKS), "range": list(style.SERIES[:2])},
@@ -61,11 +66,11 @@ def loss_chart(run: TwinRun, height: int = 130, diff_height: int = 55) -> dict[s
                        "subtitle": "log scale; exact zeros drawn at 1e-18"},
              "height": diff_height, "data": {"values": diff},
              "mark": {"type": "line", "color": style.HIGHLIGHT}, "encoding": {
-                 "x": step_x, "y": {"field": "|difference|", "type": "quantitative",
+                 "x": step_x, "y": {"field": "d", "type": "quantitative",
                                     "title": None, "scale": {"type": "log"},
                                     "axis": {"format": ".0e", "tickCount": 3}},
                  "tooltip": [{"field": "step", "type": "quantitative"},
-                             {"field": "|difference|", "type": "quantitative",
+                             {"field": "d", "type": "quantitative", "title": "|difference|",
                               "format": ".3e"}]}}
     return _spec({"vconcat": [top, below], "resolve": {"scale": {"x": "shared"}},
                   "spacing": 6})
@@ -75,14 +80,14 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
                    size: int = 170, legend: bool = True) -> dict[str, Any]:
     """One network's P(class 1) as a map under the data points, as a Vega-Lite spec.
 
-    The grid goes as a bare list of probabilities (rounded to 4 decimals: they only pick a
+    The grid goes as a bare list of probabilities (rounded to 3 decimals: they only pick a
     colour); the browser rebuilds each cell's position from its index, which keeps the
     JSON Streamlit writes on every rerun about 4x smaller than one record per cell."""
     res = round(len(grid) ** 0.5)
     x0, x1 = float(grid["x1"].iloc[0]), float(grid["x1"].iloc[res - 1])
     y0, y1 = float(grid["x2"].iloc[0]), float(grid["x2"].iloc[-1])
     dx, dy = (x1 - x0) / (res - 1), (y1 - y0) / (res - 1)
-    probs = np.round(grid[which].to_numpy(dtype=float), 4).tolist()
+    probs = np.round(grid[which].to_numpy(dtype=float), 3).tolist()
     dots = [{"x1": a, "x2": b, "class": str(int(c))} for a, b, c in zip(
         X[:, 0].tolist(), X[:, 1].tolist(), y[:, 0].tolist(), strict=True)]
     col, row = f"((datum.i - 1) % {res})", f"floor((datum.i - 1) / {res})"

@@ -30,7 +30,7 @@ DTYPES = {"float64": (torch.float64, np.float64), "float32": (torch.float32, np.
 MAX_EPOCHS = 5000
 MAX_SAMPLES = 1000
 MAX_WORK = 4e9  # epochs x samples x weights: a few seconds at most
-BOUNDARY_RES = 50  # grid points per side of a decision-boundary map
+BOUNDARY_RES = 40  # grid points per side of a decision map: smooth at 240 px, light JSON
 
 
 class TwinError(ValueError):

@@ -422,11 +422,11 @@ def one_layer(tab: Any) -> None:
         with left, st.container(key=PICTURE):
             shape_metrics(probe)
             setup = picture(LayerSetup(layer, tuple(probe.params.items()), shape, seed))
-        show_details(probe)
-        if layer == "BatchNorm1d":
+        if layer == "BatchNorm1d":  # the picture's numbers first, then the layer's tensors
             batchnorm_table(setup)
         elif layer == "LSTM":
             lstm_details(setup)
+        show_details(probe)
         explain(
             "Shapes and parameter counts come from a real `torch.nn` module built on "
             "PyTorch's *meta* device: it knows every shape but stores no numbers, so even a "

@@ -300,13 +300,15 @@ def hidden_units(s: TwinSetup, t: Trained, X: torch.Tensor, y: torch.Tensor) -> 
     chart(units, "Bar chart: for each hidden unit, the share of training points where its "
                  "ReLU is on, before and after training", "stretch")
     out = t.outcome
-    if out.n <= MAX_LISTED:
-        rows = {f"({X[i, 0].item():g}, {X[i, 1].item():g}), y = {y[i, 0].item():g}":
-                [f"{v:.3f}" for v in out.last_hidden[i]] + [f"{t.run.pred_torch[i]:.3f}"]
-                for i in range(out.n)}
-        cols = [f"unit {u + 1}" for u in range(out.last_hidden.shape[1])] + ["P(class 1)"]
-        st.markdown("**The last hidden layer's output, point by point** (after training)")
-        st.table(pd.DataFrame.from_dict(rows, orient="index", columns=cols))
+    if out.n <= MAX_LISTED:  # a Markdown table: no Arrow round trip on every rerun
+        units = out.last_hidden.shape[1]
+        head = ["point, class", *(f"unit {u + 1}" for u in range(units)), "P(class 1)"]
+        rows = [[f"({X[i, 0].item():g}, {X[i, 1].item():g}), y = {y[i, 0].item():g}",
+                 *(f"{v:.3f}" for v in out.last_hidden[i]), f"{t.run.pred_torch[i]:.3f}"]
+                for i in range(out.n)]
+        st.markdown("**The last hidden layer's output, point by point** (after training)\n\n"
+                    + "\n".join("| " + " | ".join(r) + " |"
+                                for r in [head, ["---"] * len(head), *rows]))
     st.caption("A ReLU unit that is off (0) for every training point is dead: its gradient is "
                "0, so gradient descent never changes its weights again. Points that switch "
                "off every unit all get the same output, whatever their class.")
