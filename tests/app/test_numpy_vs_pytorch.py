@@ -71,11 +71,13 @@ def test_the_unlucky_scene_shows_its_dead_units(open_app: OpenPage) -> None:
     assert_clean(at)
     assert at.number_input(key="np_seed").value == 1
     warning = at.warning[0].value
-    assert warning.startswith("**Not solved**: 3 of 4 training points right (75.0%).")
-    assert "Dead ReLUs: units 1, 2 and 4 output 0 for every point" in warning
-    assert "Unit 2 was dead from the start" in warning
-    assert "Points (0, 1), (1, 0) and (1, 1) switch off every unit" in warning
-    assert "the same answer, 0.666" in warning
+    assert warning == ("**Not solved**: 3 of 4 training points right (75.0%). "
+                       "Dead ReLUs: units 1, 2 and 4.")
+    why = next(e for e in at.expander if e.label == "Why it fails").markdown[0].value
+    assert "Unit 2 was dead from the start (an unlucky initialisation)" in why
+    assert "units 1 and 4 died during training" in why
+    assert "Points (0, 1), (1, 0) and (1, 1) switch off every unit" in why
+    assert "the same answer, 0.666" in why
     text = shown_text(at)
     assert "unit 4" in text and "P(class 1)" in text  # the point-by-point table
     code = at.code[-1].value

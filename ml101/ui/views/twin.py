@@ -125,8 +125,8 @@ def scenes() -> None:
 def settings() -> TwinSetup:
     """The controls beside the picture; scenes and rarely changed settings in popovers.
     Stops the page with a clear error if they cannot train."""
-    scenes_slot, more_slot = st.columns(2)
-    with scenes_slot, st.popover("Scenes", icon=":material/movie:", width="stretch",
+    row = st.container(horizontal=True, gap="small")  # wraps rather than cuts a label
+    with row, st.popover("Scenes", icon=":material/movie:",
                                  help="Presets: the lesson's XOR, an unlucky seed, two moons, "
                                       "float32"):
         scenes()
@@ -148,7 +148,7 @@ def settings() -> TwinSetup:
     seed = controls.seed_input("np_seed")
     spec_ds = datasets.DATASETS[data]
     n_samples, noise = spec_ds.default_size, 0.0
-    with more_slot, st.popover("More", icon=":material/tune:", width="stretch",
+    with row, st.popover("More", icon=":material/tune:",
                                help="Precision, and the size and noise of sampled data"):
         dtype = controls.segmented_control("Precision", list(pair.DTYPES), default="float64",
                                            key="np_dt") or "float64"
@@ -198,26 +198,27 @@ def verdict(s: TwinSetup, out: Outcome, X: torch.Tensor) -> None:
                 if out.dead_end else "")
         st.info(f"{score}.{dead}", icon=":material/info:")
         return
-    lines = [f"**Not solved**: {score}."]
+    dead = f" Dead ReLUs: {_units(out.dead_end)}." if out.dead_end else ""
+    st.warning(f"**Not solved**: {score}.{dead}", icon=":material/warning:")
+    why = []
     if out.dead_end:
+        why.append("A dead ReLU outputs 0 for every point, so no gradient reaches it and it "
+                   "never changes again.")
         died = [u for u in out.dead_end if u not in out.dead_start]
-        how = []
+        how = []  # dead_end is dead_start and died together: one of them is not empty
         if out.dead_start:
-            how.append(f"{_units(out.dead_start)} {'was' if len(out.dead_start) == 1 else 'were'}"
-                       " dead from the start (an unlucky initialisation)")
+            how.append(f"{_units(out.dead_start)} "
+                       f"{'was' if len(out.dead_start) == 1 else 'were'} dead from the start "
+                       "(an unlucky initialisation)")
         if died:
             how.append(f"{_units(died)} died during training")
-        many = len(out.dead_end) > 1
-        lines.append(f"Dead ReLUs: {_units(out.dead_end)} output{'' if many else 's'} 0 for "
-                     f"every point, so no gradient reaches {'them' if many else 'it'} and "
-                     f"{'they never change' if many else 'it never changes'} again. "
-                     f"{_first_up('; '.join(how))}.")
+        why.append(_first_up("; ".join(how)) + ".")
     if out.blind and out.blind_classes > 1:
-        lines.append(f"{_first_up(_points(X, out.blind))} switch off every unit: they all get "
-                     f"the same answer, {out.blind_output:.3f}, so they cannot all be right.")
+        why.append(f"{_first_up(_points(X, out.blind))} switch off every unit: they all get "
+                   f"the same answer, {out.blind_output:.3f}, so they cannot all be right.")
     elif not out.dead_end:
-        lines.append("No unit is dead: more steps or another learning rate may solve it.")
-    st.warning("  \n".join(lines), icon=":material/warning:")
+        why.append("No unit is dead: more steps or another learning rate may solve it.")
+    explain(" ".join(why), "Why it fails")
 
 
 @dataclass
