@@ -168,8 +168,8 @@ def linear_chart(demo: LinearDemo, cell: int = 34, shown: int = 12) -> dict[str,
                            "color": {"condition": {"test": "datum.dark", "value": "white"},
                                      "value": "black"}}}
     names = {"data": {"values": labels},
-             "mark": {"type": "text", "fontSize": style.FONT["title"], "fontWeight": "bold",
-                      "baseline": "middle"},
+             "mark": {"type": "text", "fontSize": max(style.FONT["title"], round(cell * 0.4)),
+                      "fontWeight": "bold", "baseline": "middle"},
              "encoding": {"x": {"field": "x", "type": "quantitative"},
                           "y": {"field": "y", "type": "quantitative"},
                           "text": {"field": "text", "type": "nominal"}}}

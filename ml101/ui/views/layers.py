@@ -38,7 +38,7 @@ ABBR = {"Linear": "lin", "Conv2d": "conv", "MaxPool2d": "pool", "BatchNorm1d": "
         "LeakyReLU": "lrelu", "Softmax": "sm"}
 PICTURE = "ly_picture"
 MAX_CELL = 40  # px per matrix cell, at most
-PICTURE_HEIGHT = {False: 420, True: 560}  # px the main picture may take, by presenter mode
+PICTURE_HEIGHT = {False: 420, True: 620}  # px the main picture may take, by presenter mode
 PRESENT_TYPE = 1.45  # chart type on a projector, as the presenter's page type grows
 
 
