@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ml101 import style
+from ml101.inputs import fmt_shape
 from ml101.layers.demos import BatchNormDemo, LinearDemo, LSTMDemo
 
 TOP_LEGEND = {"orient": "top", "title": None}
@@ -129,16 +130,15 @@ def linear_chart(demo: LinearDemo, cell: int = 34, shown: int = 12) -> dict[str,
         for (r, c), v in zip(np.ndindex(*m.shape), m.ravel().tolist(), strict=True):
             cells.append({"m": name, "x": c0 + c, "y": r0 + r, "v": _num(v), "t": v / dom[1],
                           "label": f"{v:.2f}", "dark": _dark(v, dom, True)})
-    full_in, full_out = demo.x.shape[1], demo.weight.shape[0]
-    cut_in = f" of {full_in}" if full_in > shown else ""
-    cut_out = f" of {full_out}" if full_out > shown else ""
+    cut = " (cut)" if max(demo.weight.shape) > shown else ""
     labels = [
-        {"x": n_in / 2, "y": wt.shape[0] + 1.5, "text": f"x: {x.shape[0]} samples × "
-         f"{n_in}{cut_in} features"},
-        {"x": n_in + 1 + n_out / 2, "y": -0.5, "text": f"Wᵀ = layer.weight.T ({n_in}{cut_in}"
-         f" × {n_out}{cut_out})"},
+        {"x": n_in / 2, "y": wt.shape[0] + 1.5,
+         "text": f"x {fmt_shape(demo.x.shape)}{cut}"},
+        {"x": n_in + 1 + n_out / 2, "y": -0.5,
+         "text": f"Wᵀ = layer.weight.T {fmt_shape(demo.weight.T.shape)}{cut}"},
         {"x": n_in + 1 + n_out / 2, "y": wt.shape[0] + 2 + y.shape[0] + 0.5,
-         "text": "y = x Wᵀ + b" if demo.bias is not None else "y = x Wᵀ"},
+         "text": f"y = x Wᵀ{' + b' if demo.bias is not None else ''} "
+                 f"{fmt_shape(demo.y.shape)}{cut}"},
     ]
     if demo.bias is not None:
         labels.append({"x": n_in + 0.5, "y": wt.shape[0] + 1.5, "text": "b"})

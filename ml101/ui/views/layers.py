@@ -64,7 +64,8 @@ def window_view(op: str, k: int, s: int, pad: int, d: int, pos: int, kname: str,
     specs = [charts.heatmap(w.padded, "Input image (padded)", w.cells, cell=cell),
              None if w.kernel is None else charts.heatmap(w.kernel, "Kernel", signed=True,
                                                           cell=cell),
-             charts.heatmap(w.out, f"Output {h}×{wd}", [(w.i, w.j)], signed=op == "conv",
+             charts.heatmap(w.out, f"Output {fmt_shape((h, wd))}", [(w.i, w.j)],
+                            signed=op == "conv",
                             cell=cell)]
     return w, specs
 

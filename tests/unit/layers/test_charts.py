@@ -57,7 +57,7 @@ def test_linear_chart_lays_out_the_product() -> None:
     assert kinds == {"x", "Wt", "y"} and len(cut["layer"][0]["data"]["values"]) == (
         3 * 12 + 12 * 12 + 3 * 12)
     titles = " ".join(t["text"] for t in cut["layer"][1]["data"]["values"])
-    assert "of 100" in titles and "of 30" in titles
+    assert "(3, 100)" in titles and "(100, 30)" in titles and "(cut)" in titles
 
 
 def test_curves_and_statistics_are_json_in_the_palette() -> None:
