@@ -9,6 +9,7 @@ magnitudes on the sequential one, series in the shared palette.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ TOP_LEGEND = {"orient": "top", "title": None}
 PAD_FILL = "#eeeeee"  # padding cells: no number, only the word "pad"
 GRID_STROKE = "#9a9a9a"
 DARK_SHARE = 0.55  # a cell this far towards a scheme's dark end gets white text
+CHAR_EM = 0.6  # a bold label's character, as a share of its font size (for spacing)
 
 
 def _num(v: float) -> float | None:
@@ -119,30 +121,37 @@ def linear_chart(demo: LinearDemo, cell: int = 34, shown: int = 12) -> dict[str,
     `shown` rows and columns of each are drawn."""
     x, wt, y = demo.x[:, :shown], demo.weight.T[:shown, :shown], demo.y[:, :shown]
     n_in, n_out = x.shape[1], wt.shape[1]
+    cut = " (cut)" if max(demo.weight.shape) > shown else ""
+    x_name = f"x {fmt_shape(demo.x.shape)}{cut}"
+    y_name = (f"y = x Wᵀ{' + b' if demo.bias is not None else ''} "
+              f"{fmt_shape(demo.y.shape)}{cut}")
+    font = max(style.FONT["title"], round(cell * 0.4))
+    # x's and y's names share the bottom row: a small layer gets blank columns on the left
+    room = math.ceil((len(x_name) + len(y_name) + 3) * CHAR_EM * font / cell)
+    left = max(0, room - (n_in + 1 + n_out))
+    right = left + n_in + 1  # where Wᵀ, b and y start
     blocks: list[tuple[str, np.ndarray, int, int]] = [
-        ("x", x, 0, wt.shape[0] + 2), ("Wt", wt, n_in + 1, 0), ("y", y, n_in + 1,
+        ("x", x, left, wt.shape[0] + 2), ("Wt", wt, right, 0), ("y", y, right,
                                                                 wt.shape[0] + 2)]
     if demo.bias is not None:
-        blocks.append(("b", demo.bias[None, :shown], n_in + 1, wt.shape[0] + 1))
+        blocks.append(("b", demo.bias[None, :shown], right, wt.shape[0] + 1))
     cells = []
     for name, m, c0, r0 in blocks:
         dom = _domain(m, signed=True)
         for (r, c), v in zip(np.ndindex(*m.shape), m.ravel().tolist(), strict=True):
             cells.append({"m": name, "x": c0 + c, "y": r0 + r, "v": _num(v), "t": v / dom[1],
                           "label": f"{v:.2f}", "dark": _dark(v, dom, True)})
-    cut = " (cut)" if max(demo.weight.shape) > shown else ""
-    labels = [
-        {"x": n_in / 2, "y": wt.shape[0] + 1.5,
-         "text": f"x {fmt_shape(demo.x.shape)}{cut}"},
-        {"x": n_in + 1 + n_out / 2, "y": -0.5,
+    width_cells, height_cells = right + n_out, wt.shape[0] + 2 + y.shape[0] + 1
+    bottom = height_cells - 0.5  # the row under x and y
+    labels = [  # x's name under it from the left edge, Wᵀ's and y's ending at the right
+        {"x": 0, "y": bottom, "align": "left", "text": x_name},
+        {"x": width_cells, "y": -0.5, "align": "right",
          "text": f"Wᵀ = layer.weight.T {fmt_shape(demo.weight.T.shape)}{cut}"},
-        {"x": n_in + 1 + n_out / 2, "y": wt.shape[0] + 2 + y.shape[0] + 0.5,
-         "text": f"y = x Wᵀ{' + b' if demo.bias is not None else ''} "
-                 f"{fmt_shape(demo.y.shape)}{cut}"},
+        {"x": width_cells, "y": bottom, "align": "right", "text": y_name},
     ]
     if demo.bias is not None:
-        labels.append({"x": n_in + 0.5, "y": wt.shape[0] + 1.5, "text": "b"})
-    width_cells, height_cells = n_in + 1 + n_out, wt.shape[0] + 2 + y.shape[0] + 1
+        labels.append({"x": right - 0.5, "y": wt.shape[0] + 1.5, "align": "center",
+                       "text": "b"})
     pos = {"x": {"field": "x", "type": "quantitative", "axis": None,
                  "scale": {"domain": [0, width_cells], "nice": False, "zero": False}},
            "x2": {"field": "x2"},
@@ -167,14 +176,15 @@ def linear_chart(demo: LinearDemo, cell: int = 34, shown: int = 12) -> dict[str,
                            "text": {"field": "label", "type": "nominal"},
                            "color": {"condition": {"test": "datum.dark", "value": "white"},
                                      "value": "black"}}}
-    names = {"data": {"values": labels},
-             "mark": {"type": "text", "fontSize": max(style.FONT["title"], round(cell * 0.4)),
-                      "fontWeight": "bold", "baseline": "middle"},
-             "encoding": {"x": {"field": "x", "type": "quantitative"},
-                          "y": {"field": "y", "type": "quantitative"},
-                          "text": {"field": "text", "type": "nominal"}}}
+    names = [{"data": {"values": [lab for lab in labels if lab["align"] == side]},
+              "mark": {"type": "text", "fontSize": font, "fontWeight": "bold",
+                       "baseline": "middle", "align": side},
+              "encoding": {"x": {"field": "x", "type": "quantitative"},
+                           "y": {"field": "y", "type": "quantitative"},
+                           "text": {"field": "text", "type": "nominal"}}}
+             for side in ("left", "right", "center")]
     return _spec({"width": width_cells * cell, "height": (height_cells + 1) * cell,
-                  "layer": [{"data": {"values": cells}, "layer": [rect, centre]}, names]})
+                  "layer": [{"data": {"values": cells}, "layer": [rect, centre]}, *names]})
 
 
 def activation_chart(curve: pd.DataFrame, title: str, height: int = 300) -> dict[str, Any]:

@@ -199,14 +199,15 @@ def linear_picture(setup: LayerSetup) -> None:
                 "out_features to see its weights.")
         return
     shown = min(p["in_features"], demos.SHOWN), min(p["out_features"], demos.SHOWN)
-    d, spec = linear_view(p, setup.seed, cell_px(shown[0] + shown[1] + 1,
+    d, spec = linear_view(p, setup.seed, cell_px(max(shown[0] + shown[1] + 1, 9),
                                                  shown[0] + demos.LINEAR_ROWS + 4))
     chart(spec, "Heat maps of the input x, the weights W transposed, the bias b and the "
                 "output y = x Wᵀ + b, each cell labelled with its value.",
           width=spec["width"])  # a fixed width that a narrow phone screen may shrink
     cut = (f" Showing the first {demos.SHOWN} rows and columns of each."
            if max(p["in_features"], p["out_features"]) > demos.SHOWN else "")
-    st.caption(f"Each number of y is its row of x times its column of Wᵀ, plus b: "
+    plus_b = ", plus b" if p["bias"] else ""
+    st.caption(f"Each number of y is its row of x times its column of Wᵀ{plus_b}: "
                f"y[0, 0] = {float(d.y[0, 0]):.4f}. Weights as `torch.manual_seed"
                f"({setup.seed})` draws them, then a seeded input of {demos.LINEAR_ROWS} "
                f"samples.{cut}")

@@ -56,7 +56,7 @@ def test_linear_chart_lays_out_the_product() -> None:
     kinds = {c["m"] for c in cut["layer"][0]["data"]["values"]}
     assert kinds == {"x", "Wt", "y"} and len(cut["layer"][0]["data"]["values"]) == (
         3 * 12 + 12 * 12 + 3 * 12)
-    titles = " ".join(t["text"] for t in cut["layer"][1]["data"]["values"])
+    titles = " ".join(t["text"] for names in cut["layer"][1:] for t in names["data"]["values"])
     assert "(3, 100)" in titles and "(100, 30)" in titles and "(cut)" in titles
 
 
