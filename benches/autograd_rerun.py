@@ -26,6 +26,7 @@ from report import headline  # noqa: E402
 
 from ml101.autograd import graph as ag  # noqa: E402
 from ml101.autograd import lessons as lessons  # noqa: E402
+from ml101.autograd.charts import to_dot  # noqa: E402
 from ml101.autograd.expression import parse_program, parse_variables  # noqa: E402
 from tests.conftest import open_page  # noqa: E402
 
@@ -86,8 +87,8 @@ def main() -> None:
 
         def core(program=program, variables=variables) -> None:
             tr = ag.trace(program, variables, {})
-            ag.to_dot(tr, len(tr.steps))
-            ag.gradient_check(program, variables, {})
+            to_dot(tr, len(tr.steps))
+            ag.gradient_check(tr)
 
         _, _, core_cpu = median_ms(core, args.reruns)
         verdict = ("wall+CPU" if med < TARGET_MS else "CPU only") if cpu < TARGET_MS \
