@@ -27,7 +27,11 @@ from ml101.ui import controls, state
 from ml101.ui.layout import explain, show_code
 from ml101.ui.player import Player, Tick, Transport
 
+# Tab labels are URL values (ag_tab=Gradient+accumulation): they stay as they are.
 TABS = ["Gradient check", "Gradient accumulation", "no_grad and detach", "Errors learners meet"]
+# On a phone the four labels do not fit one row: wrap them rather than hide the last two.
+WRAP_TABS = ('<style>.st-key-ag_experiments [data-baseweb="tab-list"] '
+             '{ flex-wrap: wrap; }</style>')
 STEP = "ag_step"  # the backward step: a URL parameter, 0 = the forward pass only
 TICK_S = 1.0  # Play runs one node a second: slow enough to read each step aloud
 
@@ -35,7 +39,7 @@ TICK_S = 1.0  # Play runs one node a second: slow enough to read each step aloud
 def graph_stage() -> ag.Trace:
     """Expression, variables and the lesson's presets; the backward walk's transport and
     the requires_grad switches; the graph; the chain rule at the current step."""
-    expr_col, vars_col, preset_col = st.columns([5, 3, 2], vertical_alignment="bottom")
+    expr_col, vars_col = st.columns([5, 3])
     with expr_col:
         expr_text = controls.text_input("Expression", key="ag_expr",
                                         value=lessons.PRESETS[0].program,
@@ -44,23 +48,22 @@ def graph_stage() -> ag.Trace:
         vars_text = controls.text_input("Variables", key="ag_vars",
                                         value=lessons.PRESETS[0].variables,
                                         help=f"Allowed: {VARIABLES_ALLOWED}.")
-    with preset_col, st.popover("Lesson experiments", icon=":material/science:",
-                                width="stretch"):
-        st.caption("The lesson's experiments, one click each:")
-        for preset in lessons.PRESETS:
-            st.button(preset.label, key=f"ag_p_{preset.key}", on_click=controls.apply_preset,
-                      args=(preset.controls(),))
     try:
         variables = parse_variables(vars_text)
     except InputError as err:
         st.error(f"Variables: {err}")
         st.stop()
     transport_col, switch_col = st.columns([3, 2], vertical_alignment="center")
-    with switch_col, st.container(horizontal=True, gap="small"):
+    with switch_col, st.container(horizontal=True, gap="small", vertical_alignment="center"):
         requires_grad = {name: bool(controls.toggle(
             f"{name}.requires_grad", key=f"ag_rg_{name}", value=True,
             help=f"Track operations on {name}, so that backward() fills {name}.grad"))
             for name in variables}
+        with st.popover("Experiments", icon=":material/science:",
+                        help="The lesson's experiments, one click each"):
+            for preset in lessons.PRESETS:
+                st.button(preset.label, key=f"ag_p_{preset.key}",
+                          on_click=controls.apply_preset, args=(preset.controls(),))
     try:
         tr = ag.trace(parse_program(expr_text, tuple(variables)), variables, requires_grad)
     except InputError as err:
@@ -104,18 +107,20 @@ def _walk(n: int) -> Transport:
 def _picture(tr: ag.Trace) -> None:
     """The animated part: the step slider, the graph at that step, the chain rule."""
     n = len(tr.steps)
-    state.clamp(STEP, 0, n)
-    step = controls.slider(
-        "Backward step (0: the forward pass only)", 0, n, value=n, key=STEP,
-        help="Each step runs one node of the backward pass, in the order PyTorch's engine "
-        "runs them. Play walks them all; Back and Step move one node.")
     if tr.seeded_with_ones:
         out = tr.program.output
         st.caption(f"`{out}` holds {tr.output.numel()} numbers, and backward() without an "
                    f"argument works only for one number: this page calls "
                    f"`{out}.backward(torch.ones_like({out}))`, which gives the same gradients "
                    f"as `{out}.sum().backward()`.")
-    with st.container(key="ag_picture"):
+    picture, scrubber = st.container(key="ag_picture"), st.container()
+    with scrubber:  # drawn first, shown under the graph: it says which step the graph shows
+        state.clamp(STEP, 0, n)
+        step = controls.slider(
+            "Backward step (0: the forward pass only)", 0, n, value=n, key=STEP,
+            help="Each step runs one node of the backward pass, in the order PyTorch's "
+            "engine runs them. Play walks them all; Back and Step move one node.")
+    with picture:
         st.graphviz_chart(to_dot(tr, step), width="stretch")
         st.caption(":blue[Blue: forward values.] :orange[Orange: gradients, written on each "
                    "arrow once the node above it has run its backward step.] "
@@ -180,7 +185,9 @@ def _results(tr: ag.Trace) -> None:
 def experiments(tr: ag.Trace) -> None:
     """The lesson's experiments on the same expression, one tab each (only the open one
     runs)."""
-    tabs = controls.tabs(TABS, key="ag_tab")
+    with st.container(key="ag_experiments"):
+        st.html(WRAP_TABS)
+        tabs = controls.tabs(TABS, key="ag_tab")
     for tab, render in zip(tabs, (_gradient_check, _accumulation, _tracking, _errors),
                            strict=True):
         if tab.open is not False:
