@@ -53,6 +53,9 @@ CASES: list[Case] = [
          {"t_tab": "Reshape & index"}, label="Reshape & index: change the slice"),
     Case("tensors", "number_input", "t_wval", (5.0, 99.0), {"t_tab": "NumPy ⇄ PyTorch"},
          label="NumPy ⇄ PyTorch: write another value"),
+    Case("autograd", "slider", "ag_step", (2, 5), label="Move the backward step"),
+    Case("autograd", "text_input", "ag_expr", ("y = x**3 - x", "y = x**2 + 2*x + 1"),
+         label="Edit the expression"),
 ]
 
 _SETTERS = {"text_input": "input", "selectbox": "select", "text_area": "input"}

@@ -42,6 +42,13 @@ def grid_note(shape: tuple[int, ...]) -> str:
     return "; ".join(notes)
 
 
+def cell_px(shape: tuple[int, ...], width: int, largest: int) -> int:
+    """Cell size for a tensor drawn in `width` pixels: a few cells grow up to `largest`, so
+    a 2 x 2 tensor fills its picture; many never shrink below CELL (the labels must fit)."""
+    cols = min(shape[-1] if shape else 1, MAX_SIDE)
+    return max(CELL, min(largest, width // max(cols, 1)))
+
+
 def grid_cells(t: torch.Tensor, mask: np.ndarray | None = None) -> list[dict]:
     """One record per drawn cell: slice, row, col, value (colour), label (exact), selected."""
     t = t.detach()

@@ -30,8 +30,7 @@ from ml101.ui.player import Player, Tick, Transport
 # Tab labels are URL values (ag_tab=Gradient+accumulation): they stay as they are.
 TABS = ["Gradient check", "Gradient accumulation", "no_grad and detach", "Errors learners meet"]
 # On a phone the four labels do not fit one row: wrap them rather than hide the last two.
-WRAP_TABS = ('<style>.st-key-ag_experiments [data-baseweb="tab-list"] '
-             '{ flex-wrap: wrap; }</style>')
+WRAP_TABS = '<style>.st-key-ag_tab [role="tablist"] { flex-wrap: wrap; }</style>'
 STEP = "ag_step"  # the backward step: a URL parameter, 0 = the forward pass only
 TICK_S = 1.0  # Play runs one node a second: slow enough to read each step aloud
 
@@ -185,9 +184,8 @@ def _results(tr: ag.Trace) -> None:
 def experiments(tr: ag.Trace) -> None:
     """The lesson's experiments on the same expression, one tab each (only the open one
     runs)."""
-    with st.container(key="ag_experiments"):
-        st.html(WRAP_TABS)
-        tabs = controls.tabs(TABS, key="ag_tab")
+    st.html(WRAP_TABS)
+    tabs = controls.tabs(TABS, key="ag_tab")
     for tab, render in zip(tabs, (_gradient_check, _accumulation, _tracking, _errors),
                            strict=True):
         if tab.open is not False:

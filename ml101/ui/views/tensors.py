@@ -21,17 +21,18 @@ from ml101.tensors import create as tc
 from ml101.tensors import interop as tn
 from ml101.tensors import ops
 from ml101.tensors import reshape as tr
-from ml101.tensors.charts import CELL, grid_note, heatmap
+from ml101.tensors.charts import cell_px, grid_note, heatmap
 from ml101.tensors.code import code_for
 from ml101.tensors.literal import MAX_CHARS
 from ml101.ui import controls
-from ml101.ui.layout import explain, show_code, stage
+from ml101.ui.layout import explain, picture_px, show_code, stage
 from ml101.ui.presenter import is_presenting
 
 # Tab labels are URL values (t_tab=Operate): they stay as they are.
 TABS = ["Create", "Operate", "Reshape & index", "NumPy ⇄ PyTorch"]
 KEEP = {"persist_state": "page"}  # a hidden tab keeps its controls' values
 PICTURE = "t_picture"
+LARGEST_CELL, LARGEST_CELL_PRESENT = 56, 76  # px: a small tensor grows to this, no further
 
 
 def playground() -> None:
@@ -45,13 +46,16 @@ def playground() -> None:
                 render()
 
 
-def grid(t: torch.Tensor, caption: str, mask: np.ndarray | None = None) -> None:
-    """A tensor as a heatmap with its values, plus exactly what print() shows."""
+def grid(t: torch.Tensor, caption: str, mask: np.ndarray | None = None,
+         share: float = 1.0) -> None:
+    """A tensor as a heatmap with its values, plus exactly what print() shows. `share` is
+    the part of the main picture's width this grid gets (a third beside two others)."""
     st.markdown(caption)
     if t.numel() == 0:
         st.info(f"An empty tensor of shape {fmt_shape(tuple(t.shape))}: nothing to draw.")
     else:
-        cell = round(CELL * 1.35) if is_presenting() else CELL
+        cell = cell_px(tuple(t.shape), round(picture_px() * share),
+                       largest=LARGEST_CELL_PRESENT if is_presenting() else LARGEST_CELL)
         st.vega_lite_chart(heatmap(t, mask, cell=cell), width="content")
         cut = grid_note(tuple(t.shape))
         if cut:
@@ -196,14 +200,14 @@ def operate() -> None:
     with st.container(key=PICTURE):
         g1, g2, g3 = st.columns(3 if op not in ops.REDUCTIONS else [1, 0.01, 1])
         with g1:
-            grid(x.a, f"**A** {fmt_shape(tuple(x.a.shape))}")
+            grid(x.a, f"**A** {fmt_shape(tuple(x.a.shape))}", share=0.5)
         if op not in ops.REDUCTIONS:
             with g2:
-                grid(x.b, f"**B** {fmt_shape(tuple(x.b.shape))}")
+                grid(x.b, f"**B** {fmt_shape(tuple(x.b.shape))}", share=0.5)
         if res is not None:
             with g3:
                 grid(res.values, f"**result** = `{res.code.removeprefix('result = ')}` "
-                                 f"{fmt_shape(tuple(res.values.shape))}")
+                                 f"{fmt_shape(tuple(res.values.shape))}", share=0.5)
                 if isinstance(res.result, tuple):
                     st.markdown("**.indices**")
                     st.code(str(res.result[1]), language=None)
@@ -272,8 +276,9 @@ def reshape_and_index() -> None:
         except InputError as exc:
             st.error(str(exc), icon=":material/error:")
         else:
-            grid(d, f"**d** with `d[{ix.index.text}]` outlined", ix.index.mask)
-            grid(ix.result, f"**s** = `{ix.code}` {fmt_shape(tuple(ix.result.shape))}")
+            grid(d, f"**d** with `d[{ix.index.text}]` outlined", ix.index.mask, share=0.75)
+            grid(ix.result, f"**s** = `{ix.code}` {fmt_shape(tuple(ix.result.shape))}",
+                 share=0.75)
             st.info(ix.explanation, icon=":material/select_all:")
             verdict(ix.agree, "NumPy's arr[...] picks the same elements"
                     if ix.agree else "the selections differ")
@@ -319,10 +324,10 @@ def _reshape(src: tr.Source) -> None:
         return
     with st.container(key=PICTURE):
         grid(d, f"**d** {fmt_shape(tuple(d.shape))}, strides {d.stride()}, "
-                f"contiguous: {d.is_contiguous()}")
+                f"contiguous: {d.is_contiguous()}", share=0.75)
         if so.result is not None:
             grid(so.result, f"**r** = `{so.code}` {fmt_shape(tuple(so.result.shape))}, "
-                            f"strides {so.result.stride()}")
+                            f"strides {so.result.stride()}", share=0.75)
     if so.result is None:
         st.warning(so.refused, icon=":material/block:")
     else:
