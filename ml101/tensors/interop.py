@@ -125,6 +125,7 @@ class ShareDemo:
     literal: Literal  # what arr was made from
     target: str  # "arr" or "copied": the object written into
     index: str  # where, as the canonical index text (e.g. "0, 1")
+    written: np.ndarray  # bool, arr's shape: the cells the write went to
     value: float
 
 
@@ -159,4 +160,4 @@ def share_demo(literal: str, target: str, where: str, value: float) -> ShareDemo
             "copied": copied.data_ptr() == arr.ctypes.data,
             "back": back.ctypes.data == copied.data_ptr()}
     return ShareDemo(arr, shared, copied, back, before, changed, same, lit, target, idx.text,
-                     value)
+                     idx.mask, value)

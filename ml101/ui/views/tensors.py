@@ -47,9 +47,10 @@ def playground() -> None:
 
 
 def grid(t: torch.Tensor, caption: str, mask: np.ndarray | None = None,
-         share: float = 1.0) -> None:
-    """A tensor as a heatmap with its values, plus exactly what print() shows. `share` is
-    the part of the main picture's width this grid gets (a third beside two others)."""
+         share: float = 1.0, printed: str | None = None) -> None:
+    """A tensor as a heatmap with its values, plus exactly what print() shows (`printed`
+    when it is not the tensor's own print, e.g. a NumPy array's). `share` is the part of
+    the main picture's width this grid gets (a third beside two others)."""
     st.markdown(caption)
     if t.numel() == 0:
         st.info(f"An empty tensor of shape {fmt_shape(tuple(t.shape))}: nothing to draw.")
@@ -60,7 +61,7 @@ def grid(t: torch.Tensor, caption: str, mask: np.ndarray | None = None,
         cut = grid_note(tuple(t.shape))
         if cut:
             st.caption(cut + "; print() below shows it all (abridged by PyTorch if long).")
-    st.code(str(t), language=None)
+    st.code(str(t) if printed is None else printed, language=None)
 
 
 def table(headers: list[str], rows: list[tuple], code_cols: tuple[int, ...] = ()) -> None:
@@ -263,10 +264,10 @@ def reshape_and_index() -> None:
     d = src.tensor
     sa, sb = st.columns(2, gap="large")
     with sa:
-        st.subheader("Reshape: view or copy?")
+        st.markdown("**Reshape: view or copy?**")
         _reshape(src)
     with sb:
-        st.subheader("Index and slice")
+        st.markdown("**Index and slice**")
         sl = controls.text_input("Index or slice", "d[1:3, 2:4]", key="t_slice", **KEEP,
                                  max_chars=500,
                                  help="e.g. d[0], d[:, 0], d[1:3, 2:4], d[..., -1], d[[0, 2]]")
@@ -276,9 +277,9 @@ def reshape_and_index() -> None:
         except InputError as exc:
             st.error(str(exc), icon=":material/error:")
         else:
-            grid(d, f"**d** with `d[{ix.index.text}]` outlined", ix.index.mask, share=0.75)
+            grid(d, f"**d** with `d[{ix.index.text}]` outlined", ix.index.mask, share=0.4)
             grid(ix.result, f"**s** = `{ix.code}` {fmt_shape(tuple(ix.result.shape))}",
-                 share=0.75)
+                 share=0.4)
             st.info(ix.explanation, icon=":material/select_all:")
             verdict(ix.agree, "NumPy's arr[...] picks the same elements"
                     if ix.agree else "the selections differ")
@@ -324,10 +325,10 @@ def _reshape(src: tr.Source) -> None:
         return
     with st.container(key=PICTURE):
         grid(d, f"**d** {fmt_shape(tuple(d.shape))}, strides {d.stride()}, "
-                f"contiguous: {d.is_contiguous()}", share=0.75)
+                f"contiguous: {d.is_contiguous()}", share=0.4)
         if so.result is not None:
             grid(so.result, f"**r** = `{so.code}` {fmt_shape(tuple(so.result.shape))}, "
-                            f"strides {so.result.stride()}", share=0.75)
+                            f"strides {so.result.stride()}", share=0.4)
     if so.result is None:
         st.warning(so.refused, icon=":material/block:")
     else:
@@ -338,7 +339,7 @@ def _reshape(src: tr.Source) -> None:
 
 # ---------------------------------------------------------------- NumPy ⇄ PyTorch
 def numpy_side() -> None:
-    n1, w1, w2, w3 = st.columns([3, 2, 2, 2], vertical_alignment="bottom")
+    n1, w1, w2, w3 = st.columns([2.6, 3.2, 1.6, 1.6], vertical_alignment="bottom")
     with n1:
         nlit = controls.text_input("a (NumPy) and t (PyTorch) from the literal",
                                    "[[1, 2], [3, 4]]", key="t_nlit", **KEEP,
@@ -367,9 +368,10 @@ def numpy_side() -> None:
             for col, (name, how, obj, mem) in zip(st.columns(4), objs, strict=True):
                 with col:
                     changed = demo.changed[name]
-                    st.markdown(f"**{name}** = `{how}`  \n"
-                                + (":orange[changed]" if changed else ":gray[unchanged]"))
-                    st.code(str(obj), language=None)
+                    grid(torch.as_tensor(obj), f"**{name}** = `{how}`  \n"
+                         + (":orange[changed]" if changed else ":gray[unchanged]"),
+                         demo.written if changed else None, share=0.4,
+                         printed=None if isinstance(obj, torch.Tensor) else str(obj))
                     if mem == "back":
                         st.caption("shares copied's memory" if demo.same_memory["back"]
                                    else "own memory")
