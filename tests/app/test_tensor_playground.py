@@ -3,14 +3,12 @@ run the generated code and compare, open deep links."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import torch
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import OpenPage, assert_clean, shown_text
+from tests.conftest import run_script as run_code
 
 URL = "tensors"
 
@@ -23,14 +21,6 @@ def generated(at: AppTest, marker: str = "import torch") -> str:
     found = [c for c in codes(at) if marker in c]
     assert found, "the page shows its code"
     return found[0]
-
-
-def run_code(code: str) -> tuple[dict, str]:
-    ns: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code, ns)
-    return ns, out.getvalue()
 
 
 def test_default_view_is_the_lesson_tensor(open_app: OpenPage) -> None:

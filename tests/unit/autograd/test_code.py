@@ -7,7 +7,8 @@ import pytest
 from ml101.autograd import lessons
 from ml101.autograd.code import code_for
 from ml101.autograd.expression import parse_variables
-from tests.unit.autograd.helpers import build, run_code
+from tests.conftest import run_script as run_code
+from tests.unit.autograd.helpers import build
 
 
 @pytest.mark.parametrize("preset", lessons.PRESETS, ids=lambda p: p.key)

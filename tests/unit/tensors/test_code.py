@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import pytest
 import torch
 
@@ -12,14 +9,7 @@ from ml101.tensors import ops
 from ml101.tensors import reshape as tr
 from ml101.tensors.code import code_for
 from ml101.tensors.create import CreateSpec, create
-
-
-def run(code: str) -> tuple[dict, str]:
-    ns: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code, ns)
-    return ns, out.getvalue()
+from tests.conftest import run_script as run
 
 
 def test_create_script_spells_nan_and_keeps_integer_ranges() -> None:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-
-import numpy as np
 import pytest
 import torch
 
 from ml101.inputs import InputError
 from ml101.tensors.code import code_for
 from ml101.tensors.create import KINDS, CreateSpec, TensorError, create, describe
-
-
-def run(code: str) -> tuple[dict, str]:
-    ns: dict = {"torch": torch, "np": np}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code, ns)
-    return ns, out.getvalue()
+from tests.conftest import run_script as run
 
 
 @pytest.mark.parametrize("kind", KINDS)
