@@ -31,8 +31,11 @@ def shape_of(value: Value) -> str:
 def to_dot(tr: Trace, step_no: int) -> str:
     """The graph after `step_no` backward steps; 0 = forward pass only.
 
-    Arrows follow the forward pass (inputs to output); once a node has run its
-    backward step, the gradient it sends back is written in orange on each arrow."""
+    Arrows follow the forward pass (inputs to output); once a node has run its backward
+    step, the arrows it sends gradients back along turn orange. Where several arrows
+    leave one node (several paths reach it), each is labelled with its own share, which
+    the engine adds up; a lone arrow carries exactly the "grad in" of the node it leaves,
+    so it is not labelled again (a long chain stays readable)."""
     grads = tr.node_grads(step_no)
     leaf_grads = tr.leaf_grads(step_no)
     current = tr.steps[step_no - 1].node if 1 <= step_no <= len(tr.steps) else None
@@ -41,6 +44,11 @@ def to_dot(tr: Trace, step_no: int) -> str:
         for i, g in enumerate(s.passed):
             if g is not None:
                 passed_on[(s.node, i)] = g
+    fan_out: dict[int, int] = {}
+    for node in tr.nodes:
+        for src in node.inputs:
+            if src is not None:
+                fan_out[src] = fan_out.get(src, 0) + 1
     out = ['digraph autograd {', 'rankdir=LR; bgcolor="transparent"; nodesep=0.25;',
            'node [fontname="Helvetica", fontsize=13, shape=plain];',
            f'edge [fontname="Helvetica", fontsize=12, color="{style.MUTED}"];']
@@ -67,7 +75,7 @@ def to_dot(tr: Trace, step_no: int) -> str:
                 continue
             g = passed_on.get((node.index, i))
             label = f' label=<<FONT COLOR="{GRAD_COLOUR}">{_h(fmt_tensor(g))}</FONT>>' \
-                if g is not None else ""
+                if g is not None and fan_out[src] > 1 else ""
             line = f' color="{GRAD_COLOUR}" penwidth=2' if g is not None else ""
             out.append(f'n{src} -> n{node.index} [tooltip="input {i}"{label}{line}];')
     for name, leaf in tr.leaves.items():

@@ -121,9 +121,10 @@ def _picture(tr: ag.Trace) -> None:
             "engine runs them. Play walks them all; Back and Step move one node.")
     with picture:
         st.graphviz_chart(to_dot(tr, step), width="stretch")
-        st.caption(":blue[Blue: forward values.] :orange[Orange: gradients, written on each "
-                   "arrow once the node above it has run its backward step.] "
-                   "Arrows point the way values flow forward.")
+        st.caption(":blue[Blue: forward values.] :orange[Orange: gradients. An arrow turns "
+                   "orange once the node it points to has sent its gradient back; where "
+                   "several arrows leave one node, each shows its share, and the engine adds "
+                   "them up.] Arrows point the way values flow forward.")
     chain_col, result_col = st.columns([3, 2])
     with chain_col, st.container(border=True):
         _chain_rule(tr, step)

@@ -39,3 +39,13 @@ def test_shapes_print_as_python_tuples() -> None:
     assert charts.shape_of(torch.tensor(1.0)) == charts.shape_of(1.0) == "()"
     dot = charts.to_dot(build("x * 2", "x = [1.0, 2.0, 3.0, 4.0]"), 0)
     assert "<B>x</B>  (4,)  leaf" in dot and "<B>out</B>  (4,)  output" in dot
+
+
+def test_only_arrows_that_share_a_node_are_labelled() -> None:
+    """x**2 + 2*x: the two arrows out of x's AccumulateGrad carry 4 and 2, labelled; the
+    lone arrows of a chain repeat the "grad in" already written in their node."""
+    dot = charts.to_dot(build("y = x**2 + 2*x + 1", "x = 2.0"), 5)
+    labels = re.findall(r'-> n\d+ \[tooltip="input \d+" label=<<FONT COLOR="[^"]+">([^<]+)<', dot)
+    assert sorted(labels) == ["2", "4"]
+    chain = charts.to_dot(build("y = 2*x; z = y**2; out = z.mean()", "x = [1.0, 2.0, 3.0]"), 4)
+    assert "label=<<FONT" not in chain and f'color="{charts.GRAD_COLOUR}" penwidth=2' in chain
