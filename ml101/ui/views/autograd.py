@@ -29,8 +29,15 @@ from ml101.ui.player import Player, Tick, Transport
 
 # Tab labels are URL values (ag_tab=Gradient+accumulation): they stay as they are.
 TABS = ["Gradient check", "Gradient accumulation", "no_grad and detach", "Errors learners meet"]
-# On a phone the four labels do not fit one row: wrap them rather than hide the last two.
-WRAP_TABS = '<style>.st-key-ag_tab [role="tablist"] { flex-wrap: wrap; }</style>'
+# On a phone: the four tab labels wrap rather than hide the last two, and the graph keeps
+# a readable size and scrolls sideways instead of shrinking its text to a few pixels.
+PHONE_CSS = """<style>
+.st-key-ag_tab [role="tablist"] { flex-wrap: wrap; }
+@media (max-width: 640px) {
+  .st-key-ag_picture [data-testid="stGraphVizChart"] { overflow-x: auto; }
+  .st-key-ag_picture [data-testid="stGraphVizChart"] svg { min-width: 760px; }
+}
+</style>"""
 STEP = "ag_step"  # the backward step: a URL parameter, 0 = the forward pass only
 TICK_S = 1.0  # Play runs one node a second: slow enough to read each step aloud
 
@@ -38,6 +45,7 @@ TICK_S = 1.0  # Play runs one node a second: slow enough to read each step aloud
 def graph_stage() -> ag.Trace:
     """Expression, variables and the lesson's presets; the backward walk's transport and
     the requires_grad switches; the graph; the chain rule at the current step."""
+    st.html(PHONE_CSS)
     expr_col, vars_col = st.columns([5, 3])
     with expr_col:
         expr_text = controls.text_input("Expression", key="ag_expr",
@@ -185,7 +193,6 @@ def _results(tr: ag.Trace) -> None:
 def experiments(tr: ag.Trace) -> None:
     """The lesson's experiments on the same expression, one tab each (only the open one
     runs)."""
-    st.html(WRAP_TABS)
     tabs = controls.tabs(TABS, key="ag_tab")
     for tab, render in zip(tabs, (_gradient_check, _accumulation, _tracking, _errors),
                            strict=True):
