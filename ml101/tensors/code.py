@@ -17,7 +17,7 @@ from ml101.tensors.literal import Nested, parse_literal
 from ml101.tensors.ops import OpResult
 from ml101.tensors.reshape import IndexResult, ShapeOpResult, Source
 
-HEADER = ["import numpy as np", "import torch", ""]
+_HEADER = ["import numpy as np", "import torch", ""]
 
 
 @functools.singledispatch
@@ -30,7 +30,7 @@ def code_for(shown: object) -> str:
 def _(made: Created) -> str:
     spec, dt = made.spec, made.spec.dtype
     kind = spec.kind
-    lines = list(HEADER)
+    lines = list(_HEADER)
     if kind == "tensor":
         lines.append(f"t = torch.tensor({_source(spec.literal)}{_dtype(dt)})")
     elif kind == "zeros_like":
@@ -62,7 +62,7 @@ def _(res: OpResult) -> str:
         raise TypeError("an OpResult from ops.operate carries its operands; this one has none")
     x = res.operands
     return "\n".join([
-        *HEADER,
+        *_HEADER,
         f"A = torch.tensor({_nested(x.a_literal.data)}{_dtype(x.dtype)})",
         f"B = torch.tensor({_nested(x.b_literal.data)}{_dtype(x.dtype)})",
         res.code, "print(result)", "",
@@ -73,7 +73,7 @@ def _(res: OpResult) -> str:
 
 @code_for.register
 def _(res: ShapeOpResult) -> str:
-    lines = [*HEADER, _d(res.source)]
+    lines = [*_HEADER, _d(res.source)]
     if res.result is None:
         lines.append(f"# {res.code} raises: view size is not compatible with input tensor's "
                      "size and stride")
@@ -86,7 +86,7 @@ def _(res: ShapeOpResult) -> str:
 
 @code_for.register
 def _(res: IndexResult) -> str:
-    return "\n".join([*HEADER, _d(res.source), f"s = {res.code}", "print(s)",
+    return "\n".join([*_HEADER, _d(res.source), f"s = {res.code}", "print(s)",
                       "print('s shares memory with d:', "
                       "s.untyped_storage().data_ptr() == d.untyped_storage().data_ptr())"]) + "\n"
 
@@ -94,7 +94,7 @@ def _(res: IndexResult) -> str:
 @code_for.register
 def _(demo: ShareDemo) -> str:
     return "\n".join([
-        *HEADER,
+        *_HEADER,
         f"arr = np.array({_nested(demo.literal.data)})",
         "shared = torch.from_numpy(arr)  # same memory as arr",
         "copied = torch.tensor(arr)      # a copy",
@@ -111,7 +111,7 @@ def _(demo: ShareDemo) -> str:
 def _(table: QuickReference) -> str:
     data = _nested(table.literal.data)
     return "\n".join([
-        *HEADER,
+        *_HEADER,
         f"a = np.array({data})", f"t = torch.tensor({data})",
         "print(np.zeros((3, 4)), torch.zeros(3, 4))",
         f"print(np.random.default_rng({table.seed}).standard_normal((3, 4)))",
