@@ -6,6 +6,7 @@ import contextlib
 import io
 
 from ml101.autograd.graph import fmt_tensor
+from tests.app.contract import code_panel
 from tests.conftest import OpenPage, assert_clean, shown_text
 
 GRAPH = {"ag_expr": "y = 2*x; z = y**2; out = z.mean()", "ag_vars": "x = [1.0, 2.0, 3.0]"}
@@ -78,6 +79,18 @@ def test_player_walks_the_backward_pass(open_app: OpenPage) -> None:
     assert at.slider(key="ag_step").value == 1
 
 
+def test_a_link_to_the_forward_pass_can_step_and_a_deck_scene_plays(open_app: OpenPage
+                                                                     ) -> None:
+    """?ag_step=0 opens on the forward pass with Step ready; a lecture deck's play = true
+    (ag_autoplay) starts the walk on arrival."""
+    at = open_app("autograd", ag_step="0", **GRAPH)
+    assert at.slider(key="ag_step").value == 0
+    assert not at.button(key="ag_bw_step").disabled and at.button(key="ag_bw_back").disabled
+    at.session_state["ag_autoplay"] = True
+    at.run()
+    assert at.slider(key="ag_step").value == 1 and at.button(key="ag_bw_play").label == "Pause"
+
+
 def test_two_paths_into_x_are_summed_in_one_backward(open_app: OpenPage) -> None:
     at = open_app("autograd", ag_step="5")
     text = shown_text(at)
@@ -140,7 +153,7 @@ def test_gradient_accumulation_buttons(open_app: OpenPage) -> None:
         seen.append(metrics(at)["x.grad now"])
     assert seen == ["6", "7", "0", "1"]
     assert_clean(at)
-    code = at.code[-2].value  # the replay of the presses
+    code = code_panel(at, "Show the code for these presses")
     assert "y2.backward()" in code and "x.grad.zero_()" in code
 
 
@@ -165,7 +178,7 @@ def test_generated_code_prints_the_numbers_on_screen(open_app: OpenPage) -> None
     shown = metrics(at)
     ns: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(at.code[-1].value, ns)
+        exec(code_panel(at), ns)
     assert fmt_tensor(ns["out"]) == shown["out, shape (2,)"]
     assert fmt_tensor(ns["x"].grad) == shown["x.grad after backward"]
     assert fmt_tensor(ns["w"].grad) == shown["w.grad after backward"]

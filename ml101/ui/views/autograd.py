@@ -81,12 +81,12 @@ def graph_stage() -> ag.Trace:
             st.info(tr.note + " Switch a variable's requires_grad on to see a graph.")
         _results(tr)
         return tr
-    # "ag_bw": the player's own keys (ag_bw_play, ag_bw_step, ...) must not take "ag_step",
-    # the slider's URL key
-    player = Player("ag_bw", _walk(len(tr.steps)), tick_s=TICK_S, what="walking a graph")
-    with transport_col:
-        player.controls()
+    # the buttons are keyed ag_bw_play, ag_bw_step, ...: "ag_step" is the slider's URL key
+    player = Player("ag", _walk(len(tr.steps)), tick_s=TICK_S, what="walking a graph",
+                    keys="ag_bw")
     player.live(lambda: _picture(tr))
+    with transport_col:  # drawn after the slider, so Back and Step know the step shown
+        player.controls()
     return tr
 
 
