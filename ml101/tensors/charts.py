@@ -85,12 +85,15 @@ def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "",
     cells = grid_cells(t, mask)
     rows = max((c["row"] for c in cells), default=0) + 1
     cols = max((c["col"] for c in cells), default=0) + 1
+    # axis type grows with the cells, so a projector's large grid is labelled to match
+    font = {"labelFontSize": max(style.FONT["label"], round(cell * 0.24)),
+            "titleFontSize": max(style.FONT["title"], round(cell * 0.26))}
     enc = {
-        "x": {"field": "col", "type": "ordinal", "axis": {"labelAngle": 0},
+        "x": {"field": "col", "type": "ordinal", "axis": {"labelAngle": 0, **font},
               "title": "column (last axis)" if t.ndim >= 2 else "index"},
         "y": {"field": "row", "type": "ordinal",
               "title": "row" if t.ndim >= 2 else None,
-              "axis": {"labels": t.ndim >= 2, "ticks": t.ndim >= 2}},
+              "axis": {"labels": t.ndim >= 2, "ticks": t.ndim >= 2, **font}},
     }
     finite = [c["value"] for c in cells if c["value"] is not None]
     lo, hi = (min(finite), max(finite)) if finite else (0.0, 0.0)

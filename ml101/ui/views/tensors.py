@@ -32,7 +32,7 @@ from ml101.ui.presenter import is_presenting
 TABS = ["Create", "Operate", "Reshape & index", "NumPy ⇄ PyTorch"]
 KEEP = {"persist_state": "page"}  # a hidden tab keeps its controls' values
 PICTURE = "t_picture"
-LARGEST_CELL, LARGEST_CELL_PRESENT = 56, 76  # px: a small tensor grows to this, no further
+LARGEST_CELL, LARGEST_CELL_PRESENT = 56, 96  # px: a small tensor grows to this, no further
 
 
 def playground() -> None:
