@@ -246,7 +246,7 @@ SLICE_EXAMPLES = {e: {"t_slice": e} for e in ("d[0]", "d[:, 0]", "d[1:3, 2:4]", 
 
 
 def reshape_and_index() -> None:
-    r1, r2 = st.columns([2, 3], vertical_alignment="bottom")
+    r1, r2, r3, r4 = st.columns([2, 1.4, 1.6, 1.6], vertical_alignment="bottom")
     with r1:
         d_shape = controls.text_input("d = torch.arange(n).reshape(…)", "4, 5", key="t_dshape",
                                       **KEEP)
@@ -255,6 +255,20 @@ def reshape_and_index() -> None:
                               help="d.T is a transposed view: same memory, strides swapped, "
                                    "not contiguous. view still works where strides can "
                                    "express the new shape: try the examples.", **KEEP)
+    with r3:
+        rop = controls.selectbox("Reshape operation", tr.SHAPE_OPS, key="t_rop", **KEEP,
+                                 format_func=lambda o: o if o == ".T" else f".{o}()")
+    new_shape, dim0, dim1 = "-1", 0, 1
+    with r4:
+        if rop in tr.TAKES_SHAPE:
+            new_shape = controls.text_input("new shape (one -1 allowed)", "2, 10",
+                                            key="t_rshape", **KEEP)
+        elif rop == "transpose":
+            q1, q2 = st.columns(2)
+            with q1:
+                dim0 = int(controls.number_input("dim0", 0, 3, 0, key="t_td0", **KEEP))
+            with q2:
+                dim1 = int(controls.number_input("dim1", 0, 3, 1, key="t_td1", **KEEP))
     try:
         src = tr.source(d_shape, d_t)
     except InputError as exc:
@@ -265,7 +279,8 @@ def reshape_and_index() -> None:
     sa, sb = st.columns(2, gap="large")
     with sa:
         st.markdown("**Reshape: view or copy?**")
-        _reshape(src)
+        examples(VIEW_EXAMPLES, "t_vex")
+        _reshape(src, rop, new_shape, dim0, dim1)
     with sb:
         st.markdown("**Index and slice**")
         sl = controls.text_input("Index or slice", "d[1:3, 2:4]", key="t_slice", **KEEP,
@@ -299,24 +314,8 @@ def reshape_and_index() -> None:
         "`::-1` (NumPy allows them): use `torch.flip`.")
 
 
-def _reshape(src: tr.Source) -> None:
+def _reshape(src: tr.Source, rop: str, new_shape: str, dim0: int, dim1: int) -> None:
     d = src.tensor
-    o1, o2 = st.columns([1, 1], vertical_alignment="bottom")
-    with o1:
-        rop = controls.selectbox("Reshape operation", tr.SHAPE_OPS, key="t_rop", **KEEP,
-                                 format_func=lambda o: o if o == ".T" else f".{o}()")
-    new_shape, dim0, dim1 = "-1", 0, 1
-    with o2:
-        if rop in tr.TAKES_SHAPE:
-            new_shape = controls.text_input("new shape (one -1 allowed)", "2, 10",
-                                            key="t_rshape", **KEEP)
-        elif rop == "transpose":
-            q1, q2 = st.columns(2)
-            with q1:
-                dim0 = int(controls.number_input("dim0", 0, 3, 0, key="t_td0", **KEEP))
-            with q2:
-                dim1 = int(controls.number_input("dim1", 0, 3, 1, key="t_td1", **KEEP))
-    examples(VIEW_EXAMPLES, "t_vex")
     try:
         so = tr.shape_op(src, rop, new_shape, dim0, dim1)
     except InputError as exc:
