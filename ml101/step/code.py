@@ -35,7 +35,9 @@ def code_for(settings: StepSettings, done: int) -> str:
     target = ("y = y.reshape(-1, 1).float()  # float targets of shape (N, 1), as the loss wants"
               if binary else "y = y.reshape(-1).long()  # class indices of shape (N,)")
     focal = f"\n\n{losses.FOCAL_SOURCE}\n" if s.loss == "focal" else ""
-    imports = ["import math", "", "import torch", "import torch.nn as nn"]
+    source = datasets.generator_source(s.dataset).rstrip()
+    imports = (["import math", ""] if "math." in source else []) + [
+        "import torch", "import torch.nn as nn"]
     if s.loss == "focal":
         imports.append("import torch.nn.functional as F")
     imports.append("from torch.utils.data import DataLoader, TensorDataset")
@@ -58,7 +60,7 @@ torch.set_printoptions(precision=4)
 seed = {s.seed}
 
 
-{datasets.generator_source(s.dataset).rstrip()}
+{source}
 
 {focal}
 X, y = {call}

@@ -69,7 +69,12 @@ class Run:
         self.taken = 0  # optimizer steps applied so far
         self.losses: list[float] = []  # each step's batch loss, before its update
         self.record: StepRecord | None = None
-        self.regions: torch.Tensor | None = None  # class probabilities on the grid
+        self.regions = self._regions()  # class probabilities on the grid, before the step
+
+    def _regions(self) -> torch.Tensor:
+        with torch.no_grad():
+            return losses.class_probabilities(self.model(self.grid),
+                                              self.settings.spec().sigmoid_head)
 
     @property
     def per_epoch(self) -> int:
@@ -102,9 +107,7 @@ class Run:
             self.__init__(self.settings)  # type: ignore[misc]
         while self.taken < done:
             self._plain_step()
-        with torch.no_grad():
-            self.regions = losses.class_probabilities(self.model(self.grid),
-                                                      self.settings.spec().sigmoid_head)
+        self.regions = self._regions()
         self.record = record_step(
             self.model, self.loss_fn, self.optimizer, next(self._stream),
             lambda out, target: loss_terms(self.settings.loss, out, target))
