@@ -2,7 +2,8 @@
 
 `canvas` draws one frame of the step: every tensor a block of cells placed like the
 matrix product it takes part in. Row i of x meets column j of W.T at z[i, j], so W is
-drawn transposed above the layer's output; gradients mirror the values below them.
+drawn transposed above the layer's output, its gradient beside it; each activation's
+gradient sits under the activation.
 Each block is coloured on its own scale (its largest |value| is the deepest colour), so
 a gradient of 0.01 reads as clearly as a weight of 1; the numbers are written in the
 cells when they fit. `points` is the data with the batch ringed, over the model's
@@ -19,12 +20,23 @@ import torch
 
 from ml101 import style
 from ml101.inputs import fmt_shape
-from ml101.step.frames import GRAD, Band, Block, Scene
+from ml101.step.frames import Band, Block, Scene
 
 Spec = dict[str, Any]
 TEXT_MIN_CELL = 22  # px: below this the cells are colour only (the tooltip has the value)
-TITLE_H = 30  # px above a block: its name and shape
 COLUMN_GAP_MIN = 10
+
+
+@dataclass(frozen=True)
+class Type:
+    """The picture's type sizes in px; a projector scales them all."""
+
+    name: float = 12
+    shape: float = 10
+    title_h: float = 32  # room above a block for its name and shape
+
+    def scaled(self, k: float) -> Type:
+        return Type(self.name * k, self.shape * k, self.title_h * k)
 INK = "#222222"  # the followed sample's row outline
 
 
@@ -37,64 +49,95 @@ class Placed:
     h: float
 
 
-def cell_size(blocks: list[Block], width_px: int, height_px: int) -> int:
-    """The largest whole-pixel cell that fits the blocks into width x height."""
-    cols, gaps = _columns(blocks)
-    p_rows = max((b.rows for b in blocks if b.band is Band.PARAM), default=1)
+def _title_px(lines: list[str], type_: Type) -> float:
+    """About how wide a title is drawn: the name in bold, the shape in the small size."""
+    name, shape = lines
+    return max(0.6 * type_.name * len(name), 0.52 * type_.shape * len(shape))
+
+
+def _pairs(blocks: list[Block]) -> list[tuple[Block, Block]]:
+    """Each W.T (or its gradient) with the bias row drawn under it."""
+    by_name = {b.name: b for b in blocks}
+    return [(b, by_name[b.name.replace("W", "b").removesuffix(".T")]) for b in blocks
+            if b.band in (Band.PARAM, Band.PARAM_GRAD) and b.name.endswith(".T")]
+
+
+def pair_title(scene: Scene, pair: tuple[Block, Block]) -> tuple[str, str]:
+    """(name, shape) over a parameter and its bias: 'W1.T, b1', '(2, 4), (4,)'."""
+    w, b = pair
+    return (f"{scene.shown[w.name].title}, {scene.shown[b.name].title}",
+            f"{fmt_shape((w.rows, w.cols))}, {fmt_shape((b.cols,))}")
+
+
+def _pitches(blocks: list[Block], c: int, titles: dict[str, list[str]], type_: Type,
+             gap: float) -> dict[str, float]:
+    """Each column's width in px: its blocks, or the title standing over it. A
+    parameter's title may run on over the columns to its right that hold no parameters."""
+    pitch: dict[str, float] = {}
+    for b in blocks:
+        if b.band is Band.ACT:
+            pitch.setdefault(b.column, b.cols * c)
+    order = list(pitch)
+    holds = {b.column for b in blocks if b.band in (Band.PARAM, Band.PARAM_GRAD)}
+    for b in blocks:
+        if b.name not in titles:
+            continue
+        need = _title_px(titles[b.name], type_)
+        if b.band in (Band.PARAM, Band.PARAM_GRAD):
+            free = 0.0
+            for col in order[order.index(b.column) + 1:]:
+                if col in holds:
+                    break
+                free += pitch[col] + gap
+            need -= free
+        pitch[b.column] = max(pitch[b.column], b.cols * c, need)
+    return pitch
+
+
+def layout(blocks: list[Block], c: int, titles: dict[str, list[str]], type_: Type = Type()
+           ) -> tuple[list[Placed], float, float]:
+    """Where each block sits, in px: (placed blocks, width, height). Columns left to right
+    as the forward pass runs; parameters over their layer's output, their gradients over
+    the next column; activations' gradients under the activations."""
+    gap = max(COLUMN_GAP_MIN, 0.5 * c)
+    pitch = _pitches(blocks, c, titles, type_, gap)
+    left: dict[str, float] = {}
+    x = 2.0
+    for name, width in pitch.items():
+        left[name] = x
+        x += width + gap
+    width_px = max([x - gap + 2] + [left[b.column] + _title_px(titles[b.name], type_) + 2
+                                    for b in blocks if b.name in titles])
+    p_rows = max((b.rows for b in blocks if b.band is Band.PARAM), default=0)
     batch = max((b.rows for b in blocks if b.band is Band.ACT), default=1)
-    for c in range(40, 5, -1):
-        gap = max(COLUMN_GAP_MIN, 0.6 * c)
-        w = sum(cols.values()) * c + gaps * gap
-        h = 2 * (p_rows + 1) * c + 2 * batch * c + 2 * TITLE_H + 40
+    has_params = p_rows > 0
+    b_row = type_.title_h + p_rows * c + 4 if has_params else 0.0
+    top_act = (b_row + c if has_params else 0.0) + type_.title_h
+    top_grad = top_act + batch * c + type_.title_h
+    placed = []
+    for b in blocks:
+        if b.band in (Band.PARAM, Band.PARAM_GRAD):
+            y = b_row if not b.name.endswith(".T") else b_row - 4 - b.rows * c
+        elif b.band is Band.ACT:
+            y = top_act
+        else:
+            y = top_grad
+        placed.append(Placed(b, left[b.column], y, b.cols * c, b.rows * c))
+    return placed, width_px, top_grad + batch * c + 4
+
+
+def cell_size(blocks: list[Block], titles: dict[str, list[str]], width_px: int,
+              height_px: int, type_: Type = Type()) -> int:
+    """The largest whole-pixel cell that fits the picture into width x height."""
+    for c in range(48, 5, -1):
+        _, w, h = layout(blocks, c, titles, type_)
         if w <= width_px and h <= height_px:
             return c
     return 6
 
 
-def _columns(blocks: list[Block]) -> tuple[dict[str, int], int]:
-    cols: dict[str, int] = {}
-    for b in blocks:
-        if b.band is Band.ACT:
-            cols.setdefault(b.column, b.cols)
-    return cols, len(cols) - 1
-
-
-def layout(blocks: list[Block], c: int) -> tuple[list[Placed], float, float]:
-    """Where each block sits, in px: (placed blocks, width, height)."""
-    cols, _ = _columns(blocks)
-    gap = max(COLUMN_GAP_MIN, 0.6 * c)
-    left: dict[str, float] = {}
-    x = 2.0
-    for name, width in cols.items():
-        left[name] = x
-        x += width * c + gap
-    width_px = x - gap + 2
-    p_rows = max((b.rows for b in blocks if b.band is Band.PARAM), default=0)
-    batch = max((b.rows for b in blocks if b.band is Band.ACT), default=1)
-    small = 4.0
-    top_params = 4.0
-    b_row = top_params + p_rows * c + small
-    top_act = b_row + c + TITLE_H
-    top_grad = top_act + batch * c + TITLE_H
-    b_grad = top_grad + batch * c + 12
-    w_grad = b_grad + c + small
-    placed = []
-    for b in blocks:
-        if b.band is Band.PARAM:
-            y = b_row if b.rows == 1 and b.name.startswith("b") else b_row - small - b.rows * c
-        elif b.band is Band.ACT:
-            y = top_act
-        elif b.band is Band.ACT_GRAD:
-            y = top_grad
-        else:
-            y = b_grad if b.name.startswith(GRAD + "b") else w_grad
-        placed.append(Placed(b, left[b.column], y, b.cols * c, b.rows * c))
-    height_px = w_grad + p_rows * c + 4
-    return placed, width_px, height_px
-
-
 def short(v: float) -> str:
-    """A number in at most five characters: -0.123 -> -.12, 12.3 -> 12."""
+    """A number in at most five characters: -0.123 -> -.12, 12.3 -> 12, 0.004 -> 4e-3."""
     if not math.isfinite(v):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
     a = abs(v)
@@ -102,23 +145,43 @@ def short(v: float) -> str:
         return f"{v:.0e}".replace("e+0", "e")
     if a >= 9.95:
         return f"{v:.0f}"
+    if v == round(v):
+        return f"{v:.0f}"
     if a >= 0.995:
         return f"{v:.1f}"
-    text = f"{v:.2f}".replace("0.", ".", 1)
-    return "0" if text in (".00", "-.00") else text
+    if a < 0.005:  # not zero, but under what two decimals can show: 4e-3
+        return f"{v:.0e}".replace("e-0", "e-")
+    return f"{v:.2f}".replace("0.", ".", 1)
+
+
+def _titles(scene: Scene, blocks: list[Block]) -> dict[str, list[str]]:
+    """The title lines over each block: name and shape (a parameter pair's over its W)."""
+    out: dict[str, list[str]] = {}
+    for b in blocks:
+        if b.band in (Band.ACT, Band.ACT_GRAD):
+            shape = "scalar" if b.name.endswith("L") else fmt_shape((b.rows, b.cols))
+            out[b.name] = [scene.shown[b.name].title, shape]
+    for pair in _pairs(blocks):
+        out[pair[0].name] = list(pair_title(scene, pair))
+    return out
 
 
 def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
-           height_px: int) -> Spec:
+           height_px: int, type_scale: float = 1.0) -> Spec:
     """One frame of the step as a picture: each tensor a block of cells, the frame's
     blocks outlined in the highlight colour, the followed sample's row outlined in ink."""
-    c = cell_size(blocks, width_px, height_px)
-    placed, w, h = layout(blocks, c)
-    cells, texts, empty, notes, titles, lit, rows = [], [], [], [], [], [], []
+    type_ = Type().scaled(type_scale)
+    titles = _titles(scene, blocks)
+    c = cell_size(blocks, titles, width_px, height_px, type_)
+    placed, w, h = layout(blocks, c, titles, type_)
+    cells, texts, empty, notes, names, shapes, lit, rows = [], [], [], [], [], [], [], []
     with_text = c >= TEXT_MIN_CELL
     for p in placed:
         shown = scene.shown[p.block.name]
-        _title(p, shown.title, titles)
+        lines = titles.get(p.block.name)
+        if lines:
+            names.append({"x": p.x, "y": p.y - 3 - 1.2 * type_.shape, "t": lines[0]})
+            shapes.append({"x": p.x, "y": p.y - 3, "t": lines[1]})
         if p.block.band in (Band.ACT, Band.ACT_GRAD) and p.block.rows > 1 \
                 and sample < p.block.rows:
             rows.append({"x": p.x - 1, "x2": p.x + p.w + 1, "y": p.y + sample * c - 1,
@@ -126,8 +189,9 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
         if p.block.name in scene.lit:
             lit.append({"x": p.x - 3, "x2": p.x + p.w + 3, "y": p.y - 3, "y2": p.y + p.h + 3})
         if shown.values is None:
-            empty.append({"x": p.x, "x2": p.x + p.w, "y": p.y, "y2": p.y + p.h})
-            if shown.note == "None":
+            empty.append({"x": p.x, "x2": p.x + p.w, "y": p.y, "y2": p.y + p.h,
+                          "tensor": shown.about or shown.title, "note": shown.note})
+            if shown.note == "None" and p.block.name.endswith(".T"):
                 notes.append({"x": p.x + p.w / 2, "y": p.y + p.h / 2, "t": "None"})
             continue
         values = shown.values.detach().reshape(p.block.rows, p.block.cols).double()
@@ -136,7 +200,7 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
         for (i, j), v in _items(values):
             norm = max(-1.0, min(1.0, v / scale)) if math.isfinite(v) else 0.0
             rec = {"x": p.x + j * c, "x2": p.x + (j + 1) * c, "y": p.y + i * c,
-                   "y2": p.y + (i + 1) * c, "n": norm, "v": v,
+                   "y2": p.y + (i + 1) * c, "n": norm, "v": v if math.isfinite(v) else None,
                    "tensor": shown.about or shown.title, "at": f"[{i}, {j}]"}
             cells.append(rec)
             if with_text:
@@ -145,7 +209,7 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
     pos = {"x": _axis("x", w), "x2": {"field": "x2"}, "y": _axis("y", h, reverse=True),
            "y2": {"field": "y2"}}
     point = {"x": _axis("x", w), "y": _axis("y", h, reverse=True)}
-    font = max(8, min(12, int(c * 0.42)))
+    font = max(8, min(12 * type_scale, int(c * 0.4)))
     layers: list[Spec] = [
         {"data": {"values": cells}, "mark": {"type": "rect", "stroke": "white",
                                             "strokeWidth": 0.5},
@@ -163,18 +227,10 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
         {"data": {"values": empty},
          "mark": {"type": "rect", "fill": "#fafafa", "stroke": "#9e9e9e",
                   "strokeDash": [3, 3], "strokeWidth": 1},
-         "encoding": pos},
-        {"data": {"values": notes},
-         "mark": {"type": "text", "fontSize": 11, "fontStyle": "italic", "color": style.MUTED,
-                  "baseline": "middle", "align": "center"},
-         "encoding": {**point, "text": {"field": "t"}}},
-        {"data": {"values": titles},
-         "mark": {"type": "text", "baseline": "bottom"},
-         "encoding": {**point, "text": {"field": "t"},
-                      "align": {"field": "align", "type": "nominal", "scale": None},
-                      "fontSize": {"field": "size", "type": "quantitative", "scale": None},
-                      "fontWeight": {"field": "weight", "type": "nominal", "scale": None},
-                      "color": {"field": "color", "type": "nominal", "scale": None}}},
+         "encoding": {**pos, "tooltip": [{"field": "tensor"}, {"field": "note"}]}},
+        _text_layer(notes, point, type_.shape, style.MUTED, "middle", "center", italic=True),
+        _text_layer(names, point, type_.name, INK, "bottom", "left", bold=True),
+        _text_layer(shapes, point, type_.shape, style.MUTED, "bottom", "left"),
         {"data": {"values": rows},
          "mark": {"type": "rect", "fill": None, "stroke": INK, "strokeWidth": 1.5},
          "encoding": pos},
@@ -185,7 +241,16 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
     ]
     return {"width": w, "height": h, "autosize": {"type": "none"}, "layer": layers,
             "config": {**style.chart_config(), "view": {"stroke": None}},
-            "padding": 4}
+            "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4}}
+
+
+def _text_layer(values: list[Spec], point: Spec, size: float, color: str, baseline: str,
+                align: str, *, bold: bool = False, italic: bool = False) -> Spec:
+    return {"data": {"values": values},
+            "mark": {"type": "text", "fontSize": size, "color": color, "baseline": baseline,
+                     "align": align, "fontWeight": "bold" if bold else "normal",
+                     "fontStyle": "italic" if italic else "normal"},
+            "encoding": {**point, "text": {"field": "t"}}}
 
 
 def _axis(field: str, extent: float, reverse: bool = False) -> Spec:
@@ -197,33 +262,6 @@ def _axis(field: str, extent: float, reverse: bool = False) -> Spec:
 def _items(values: torch.Tensor) -> list[tuple[tuple[int, int], float]]:
     flat = values.tolist()
     return [((i, j), v) for i, row in enumerate(flat) for j, v in enumerate(row)]
-
-
-def _title(p: Placed, text: str, out: list[Spec]) -> None:
-    """Names and shapes: over activation blocks, left of parameter blocks (the space
-    over the column before is free: activations have no parameters)."""
-    b = p.block
-    shape = fmt_shape((b.rows, b.cols)) if b.band in (Band.ACT, Band.ACT_GRAD) else ""
-    if b.band in (Band.PARAM, Band.PARAM_GRAD):
-        rows, cols = b.rows, b.cols
-        shape = fmt_shape((cols,)) if b.name.lstrip(GRAD).startswith("b") else \
-            fmt_shape((rows, cols))
-        mid = p.y + p.h / 2
-        out.append({"x": p.x - 5, "y": mid + (1 if b.rows == 1 else -1), "t": text,
-                    "align": "right", "size": 12, "weight": "bold", "color": INK})
-        if b.rows > 1:
-            out.append({"x": p.x - 5, "y": mid + 13, "t": shape, "align": "right",
-                        "size": 10, "weight": "normal", "color": style.MUTED})
-        else:
-            out[-1]["t"] = f"{text} {shape}"
-            out[-1]["y"] = mid + 6
-        return
-    if b.name in ("L", GRAD + "L"):
-        shape = "scalar"
-    out.append({"x": p.x, "y": p.y - 14, "t": text, "align": "left", "size": 12,
-                "weight": "bold", "color": INK})
-    out.append({"x": p.x, "y": p.y - 2, "t": shape, "align": "left", "size": 10,
-                "weight": "normal", "color": style.MUTED})
 
 
 def points(X: torch.Tensor, labels: torch.Tensor, rows: torch.Tensor, followed: int,
@@ -273,7 +311,7 @@ def points(X: torch.Tensor, labels: torch.Tensor, rows: torch.Tensor, followed: 
                            "value": "circle"},
                  "size": {"condition": [{"test": "datum.followed", "value": 260},
                                         {"test": "datum.batch", "value": 120}], "value": 30},
-                 "stroke": {"condition": {"test": "datum.batch", "value": style.HIGHLIGHT},
+                 "stroke": {"condition": {"test": "datum.batch", "value": INK},
                             "value": "white"},
                  "strokeWidth": {"condition": {"test": "datum.batch", "value": 2.5},
                                  "value": 0.5},

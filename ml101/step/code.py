@@ -56,7 +56,7 @@ def code_for(settings: StepSettings, done: int) -> str:
     return f'''"""Step {done + 1} of this run, op by op: zero_grad, forward, loss, backward, step"""
 {chr(10).join(imports)}
 
-torch.set_printoptions(precision=4)
+torch.set_printoptions(precision=6, sci_mode=False)
 seed = {s.seed}
 
 

@@ -19,11 +19,11 @@ from ml101.step.record import StepRecord
 
 
 class Stage(Enum):
-    ZERO_GRAD = "optimizer.zero_grad()"
-    FORWARD = "forward: model(x)"
-    LOSS = "loss_fn(output, y)"
-    BACKWARD = "loss.backward()"
-    STEP = "optimizer.step()"
+    ZERO_GRAD = "zero_grad()"
+    FORWARD = "forward"
+    LOSS = "loss"
+    BACKWARD = "backward()"
+    STEP = "step()"
 
 
 STAGES = tuple(Stage)
@@ -31,7 +31,8 @@ GRAD = "∇"  # a block holding a gradient is named GRAD + the name of what it i
 
 
 class Band(Enum):
-    """The picture's rows: parameters above the activations, gradients mirrored below."""
+    """The picture's rows: parameters (their gradients beside them) above the
+    activations, the activations' gradients below."""
 
     PARAM = "param"
     ACT = "act"
@@ -94,18 +95,20 @@ def _linears(record: StepRecord) -> list[int]:
 
 
 def blocks(record: StepRecord) -> list[Block]:
-    """The picture's blocks, left to right: the batch, each layer's output (with its W.T
-    and b above it and their gradients below), the targets, the per-sample losses, L."""
+    """The picture's blocks, left to right: the batch x, each layer's output, the targets,
+    the per-sample losses, L; each activation's gradient below it. Above each Linear's
+    output stand its W.T and b, and beside them, over the next column, their gradients."""
     b = len(record.batch.x)
+    columns = ["x", *(p.name for p in record.layers), "y", "ℓ", "L"]
     out = [Block("x", Band.ACT, b, record.batch.x.shape[1], "x")]
     for p in record.layers:
         width = p.output.shape[1]
         if p.kind == "Linear":
-            n = p.name[1:]
+            n, beside = p.name[1:], columns[columns.index(p.name) + 1]
             out += [Block(f"W{n}.T", Band.PARAM, p.input.shape[1], width, p.name),
                     Block(f"b{n}", Band.PARAM, 1, width, p.name),
-                    Block(f"{GRAD}W{n}.T", Band.PARAM_GRAD, p.input.shape[1], width, p.name),
-                    Block(f"{GRAD}b{n}", Band.PARAM_GRAD, 1, width, p.name)]
+                    Block(f"{GRAD}W{n}.T", Band.PARAM_GRAD, p.input.shape[1], width, beside),
+                    Block(f"{GRAD}b{n}", Band.PARAM_GRAD, 1, width, beside)]
         out += [Block(p.name, Band.ACT, b, width, p.name),
                 Block(GRAD + p.name, Band.ACT_GRAD, b, width, p.name)]
     out += [Block("y", Band.ACT, b, 1, "y"), Block("ℓ", Band.ACT, b, 1, "ℓ"),
@@ -161,12 +164,12 @@ def scene(record: StepRecord, k: int) -> Scene:
                if r.makes and r.param is None and not r.makes.endswith(".T")}
     for p in record.layers:
         g = arrived.get(p.name)
-        shown[GRAD + p.name] = (Shown(f"∂L/∂{p.name}", g, about=f"gradient arriving at "
+        shown[GRAD + p.name] = (Shown(GRAD + p.name, g, about=f"∂L/∂{p.name}, arriving at "
                                       f"model[{p.position}]'s output")
-                                if g is not None else Shown(f"∂L/∂{p.name}", None, "not yet"))
+                                if g is not None else Shown(GRAD + p.name, None, "not yet"))
     g = arrived.get("L")
-    shown[GRAD + "L"] = (Shown("∂L/∂L", g.reshape(1, 1), about="backward() starts from 1")
-                         if g is not None else Shown("∂L/∂L", None, "not yet"))
+    shown[GRAD + "L"] = (Shown(GRAD + "L", g.reshape(1, 1), about="∂L/∂L: backward() starts "
+                               "from 1") if g is not None else Shown(GRAD + "L", None, "not yet"))
 
     return Scene(frame, title(record, k), shown, frozenset(_lit(record, frame)))
 
@@ -174,10 +177,10 @@ def scene(record: StepRecord, k: int) -> Scene:
 def _param_grad(record: StepRecord, frame: Frame, name: str, drawn, position: int) -> Shown:
     """The block under a parameter: its .grad (None, arriving, stored) or its update."""
     is_w = name[0] == "W"
-    label = f"{name}.grad" + (".T" if is_w else "")
+    label = GRAD + name + (".T" if is_w else "")
     pt = f"model[{position}].{'weight' if is_w else 'bias'}"
     if frame.stage is Stage.STEP:
-        return Shown(f"Δ{name}" + (".T" if is_w else ""), drawn(record.update(name)),
+        return Shown("Δ" + name + (".T" if is_w else ""), drawn(record.update(name)),
                      about=f"{pt} after step() minus before")
     if frame.part == "left":
         g = record.grads_left[name]
@@ -190,8 +193,8 @@ def _param_grad(record: StepRecord, frame: Frame, name: str, drawn, position: in
         if is_w:
             on_way = next((r.arriving for r in runs if r.makes == f"{name}.T"), None)
             if on_way is not None:
-                return Shown(f"∂L/∂{name}.T", on_way, "",
-                             f"on its way to {pt}.grad through TBackward0")
+                return Shown(label, on_way, "", f"∂L/∂{name}.T, on its way to {pt}.grad "
+                             "through TBackward0")
     zeroed = record.grads_zeroed[name]
     if zeroed is not None:  # zero_grad(set_to_none=False) would leave zeros
         return Shown(label, drawn(zeroed), about=f"{pt}.grad")

@@ -38,7 +38,7 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     try:
         sizes = models.parse_hidden(text)
     except ValueError:
-        raise SettingsError(f"`{text.strip()[:30]}` is not a list of layer sizes",
+        raise SettingsError(f"`{text.strip()[:30]}` is not a list of sizes from 1 to {MAX_WIDTH}",
                             allowed=HIDDEN_ALLOWED) from None
     if len(sizes) > MAX_HIDDEN_LAYERS:
         raise SettingsError(f"{len(sizes)} hidden layers; this page draws at most "

@@ -52,6 +52,10 @@ BETA1S = (0.0, 0.5, 0.8, 0.9, 0.95, 0.99)
 BETA2S = (0.9, 0.99, 0.999, 0.9999)
 LONG_REPLAY = 200  # replays longer than this wait for a heavy-work slot
 STAGE_MARKS = ("①", "②", "③", "④", "⑤")
+# On a screen narrower than the picture (a phone) it shrinks to fit, keeping its shape.
+FIT_NARROW = """<style>
+.st-key-ts_picture svg.marks { max-width: 100%; height: auto; }
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class Shown:
 
 def stage() -> Shown | None:
     """The first screen: the transport and the picture, the settings beside them."""
-    picture, side = columns(controls=1.0, picture=1.9)
+    picture, side = columns(controls=1.0, picture=1.8)
     with side:
         position = st.container()
         buttons = st.container()
@@ -83,7 +87,6 @@ def stage() -> Shown | None:
         _training_buttons(done)
     record = _reach(run, done)
     steps = fr.frames(record)
-    state.clamp(FRAME, 0, len(steps) - 1)
     with sample_box:
         sample = _sample(record)
     with position:
@@ -93,17 +96,17 @@ def stage() -> Shown | None:
     with side:
         _side_pictures(run, record, sample)
     with picture:
-        speed_col, transport_col = st.columns([1, 3], vertical_alignment="bottom")
-        with speed_col:
-            speed = controls.select_slider(
+        transport, speed_box = st.columns([4, 1], vertical_alignment="bottom")
+        with speed_box, st.popover("Speed", icon=":material/timer:", width="stretch"):
+            speed = float(controls.select_slider(
                 "Seconds per sub-step", list(SPEEDS), value=1.0, key="ts_speed",
-                format_func=lambda s: f"{s:g} s", help="How long Play shows each sub-step")
-        player = Player("ts", _walk(len(steps), float(speed)), tick_s=float(speed),
-                        what="stepping")
+                format_func=lambda v: f"{v:g} s", help="How long Play shows each sub-step"))
+        # One sub-step per tick: the timer runs at the chosen speed.
+        player = Player("ts", _walk(len(steps), speed), tick_s=speed, what="stepping")
         if st.session_state.get("ts_shown_run") != id(run):
             st.session_state["ts_shown_run"] = id(run)
             player.pause()  # new settings under a playing view: start from stillness
-        with transport_col:
+        with transport:
             player.controls()
         player.live(lambda: _picture(settings, record, sample))
     return Shown(settings, run, record, done)
@@ -152,6 +155,8 @@ def _settings() -> StepSettings | None:
             "Steps already taken", 0, MAX_DONE, 0, step=1, key=DONE,
             help="The step shown is the next one. Next batch adds 1, Run 100 steps adds "
                  "100; a link with this number replays the run to the same step.")
+        st.button("Start over", key="ts_restart", on_click=_go, args=(0,),
+                  icon=":material/restart_alt:", help="The untrained network, step 1")
     try:
         hidden = parse_hidden(hidden_text)
         settings = StepSettings(dataset, int(n), hidden, activation, loss, key, float(lr),
@@ -166,20 +171,18 @@ def _settings() -> StepSettings | None:
     return settings
 
 
-def _training_buttons(done: int) -> None:
-    def go(to: int) -> None:
-        st.session_state[DONE] = max(0, min(to, MAX_DONE))
+def _go(to: int) -> None:
+    st.session_state[DONE] = max(0, min(to, MAX_DONE))
 
+
+def _training_buttons(done: int) -> None:
     with st.container(horizontal=True, gap="small"):
-        st.button("Next batch", key="ts_next", on_click=go, args=(done + 1,),
+        st.button("Next batch", key="ts_next", on_click=_go, args=(done + 1,),
                   icon=":material/arrow_forward:", shortcut="Shift+N",
                   disabled=done >= MAX_DONE, help="Run this step and show the next one")
-        st.button("Run 100 steps", key="ts_run100", on_click=go, args=(done + 100,),
+        st.button("Run 100 steps", key="ts_run100", on_click=_go, args=(done + 100,),
                   icon=":material/fast_forward:", disabled=done >= MAX_DONE,
                   help="Train on 100 more batches, then show the next step in full")
-        st.button("Start over", key="ts_restart", on_click=go, args=(0,),
-                  icon=":material/restart_alt:", disabled=done == 0,
-                  help="The untrained network, step 1")
 
 
 def _reach(run: Run, done: int) -> StepRecord:
@@ -203,43 +206,47 @@ def _sample(record: StepRecord) -> int:
 
 
 def _walk(n: int, speed: float) -> Transport:
-    """The sub-steps as a transport: a step is one frame; at the end, Play starts over."""
+    """The sub-steps (1 to n, as the slider counts) as a transport: a step is one frame;
+    at the end, Play starts over."""
     def now() -> int:
-        return min(max(int(st.session_state.get(FRAME, n - 1)), 0), n - 1)
+        return min(max(int(st.session_state.get(FRAME, n)), 1), n)
 
     def go(k: int) -> None:
-        st.session_state[FRAME] = min(max(k, 0), n - 1)
+        st.session_state[FRAME] = min(max(k, 1), n)
 
     def advance(seconds: float, _speed: object) -> Tick:
         go(now() + max(1, round(seconds / speed)))
-        return Tick.DONE if now() >= n - 1 else Tick.MOVED
+        return Tick.DONE if now() >= n else Tick.MOVED
 
     def step() -> Tick:
         go(now() + 1)
-        return Tick.DONE if now() >= n - 1 else Tick.MOVED
+        return Tick.DONE if now() >= n else Tick.MOVED
 
-    return Transport(advance=advance, step=step, reset=lambda: go(0),
-                     back=lambda: go(now() - 1), at_end=lambda: now() >= n - 1,
-                     at_start=lambda: now() <= 0)
+    return Transport(advance=advance, step=step, reset=lambda: go(1),
+                     back=lambda: go(now() - 1), at_end=lambda: now() >= n,
+                     at_start=lambda: now() <= 1)
 
 
 def _picture(settings: StepSettings, record: StepRecord, sample: int) -> None:
-    """The animated part: the stage strip, the sub-step slider, the picture, the zoom."""
+    """The animated part: the stage strip, the picture, the sub-step slider, the zoom."""
     steps = fr.frames(record)
-    k = int(controls.slider("Sub-step", 0, len(steps) - 1, len(steps) - 1, key=FRAME,
-                            label_visibility="collapsed",
-                            help="Each sub-step is one layer forward, one node of "
-                                 "backward(), or one part of zero_grad() and step()"))
+    state.clamp(FRAME, 1, len(steps))
+    top = st.container()  # filled once the slider (under it) has read the URL's ts_frame
+    k = int(controls.slider(
+        "Sub-step", 1, len(steps), len(steps), key=FRAME,
+        help="Each sub-step is one layer forward, one node of backward(), or one part of "
+             "zero_grad() and step(). ∇ marks a gradient: ∇W1 is W1.grad = ∂L/∂W1; Δ is "
+             "what step() changed.")) - 1
     scene = fr.scene(record, k)
-    current = scene.frame.stage
-    st.markdown("  ".join(
-        f":{'orange' if s is current else 'gray'}-badge[{mark} {s.value}]"
-        for mark, s in zip(STAGE_MARKS, fr.STAGES, strict=True)))
-    with st.container(key="ts_picture"):
-        st.markdown(f"**{k + 1}/{len(steps)}** · {scene.title}")
-        width = picture_px()
-        spec = charts.canvas(scene, fr.blocks(record), sample, width,
-                             620 if is_presenting() else 470)
+    with top, st.container(key="ts_picture"):
+        st.markdown(" ".join(
+            f":{'orange' if s is scene.frame.stage else 'gray'}-badge[{mark} {s.value}]"
+            for mark, s in zip(STAGE_MARKS, fr.STAGES, strict=True))
+            + f"  \n**{k + 1}/{len(steps)}** · {scene.title}")
+        presenting = is_presenting()
+        spec = charts.canvas(scene, fr.blocks(record), sample, picture_px(),
+                             660 if presenting else 500, 1.3 if presenting else 1.0)
+        st.html(FIT_NARROW)
         st.vega_lite_chart(spec, width="content")
     _zoom(settings, record, k, sample)
 
