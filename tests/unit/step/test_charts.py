@@ -14,9 +14,9 @@ from tests.unit.step.helpers import SETTINGS, recorded
 
 
 def layer(spec: dict, mark: str, stroke: str | None = None) -> list[dict]:
-    return [lay["data"]["values"] for lay in spec["layer"]
+    return next(lay["data"]["values"] for lay in spec["layer"]
             if lay["mark"]["type"] == mark
-            and (stroke is None or lay["mark"].get("stroke") == stroke)][0]
+            and (stroke is None or lay["mark"].get("stroke") == stroke))
 
 
 @pytest.mark.parametrize("name", SETTINGS)
