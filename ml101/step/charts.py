@@ -174,8 +174,7 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
     titles = _titles(scene, blocks)
     c = cell_size(blocks, titles, width_px, height_px, type_)
     placed, w, h = layout(blocks, c, titles, type_)
-    cells, texts, empty, notes, names, shapes, lit, rows = [], [], [], [], [], [], [], []
-    with_text = c >= TEXT_MIN_CELL
+    cells, tensors, empty, notes, names, shapes, lit, rows = [], [], [], [], [], [], [], []
     for p in placed:
         shown = scene.shown[p.block.name]
         lines = titles.get(p.block.name)
@@ -197,32 +196,39 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
         values = shown.values.detach().reshape(p.block.rows, p.block.cols).double()
         top = float(values.abs().max()) if values.numel() else 0.0
         scale = top if top > 0 and math.isfinite(top) else 1.0
+        tensors.append({"b": len(tensors), "tensor": shown.about or shown.title})
         for (i, j), v in _items(values):
-            norm = max(-1.0, min(1.0, v / scale)) if math.isfinite(v) else 0.0
-            rec = {"x": p.x + j * c, "x2": p.x + (j + 1) * c, "y": p.y + i * c,
-                   "y2": p.y + (i + 1) * c, "n": norm, "v": v if math.isfinite(v) else None,
-                   "tensor": shown.about or shown.title, "at": f"[{i}, {j}]"}
-            cells.append(rec)
-            if with_text:
-                texts.append({"x": rec["x"] + c / 2, "y": rec["y"] + c / 2, "t": short(v),
-                              "dark": abs(norm) > 0.62})
+            ok = math.isfinite(v)
+            cells.append({"x": round(p.x + j * c, 1), "y": round(p.y + i * c, 1),
+                          "n": round(max(-1.0, min(1.0, v / scale)), 3) if ok else 0.0,
+                          "v": v if ok else None, "t": short(v), "b": len(tensors) - 1,
+                          "i": i, "j": j})
     pos = {"x": _axis("x", w), "x2": {"field": "x2"}, "y": _axis("y", h, reverse=True),
            "y2": {"field": "y2"}}
     point = {"x": _axis("x", w), "y": _axis("y", h, reverse=True)}
     font = max(8, min(12 * type_scale, int(c * 0.4)))
+    corners = [{"calculate": f"datum.x + {c}", "as": "x2"},
+               {"calculate": f"datum.y + {c}", "as": "y2"}]
+    centre = [{"calculate": f"datum.x + {c / 2}", "as": "cx"},
+              {"calculate": f"datum.y + {c / 2}", "as": "cy"}]
     layers: list[Spec] = [
-        {"data": {"values": cells}, "mark": {"type": "rect", "stroke": "white",
-                                            "strokeWidth": 0.5},
+        {"data": {"name": "cells"},
+         "transform": [*corners,
+                       {"lookup": "b", "from": {"data": {"name": "tensors"}, "key": "b",
+                                                "fields": ["tensor"]}},
+                       {"calculate": "'[' + datum.i + ', ' + datum.j + ']'", "as": "at"}],
+         "mark": {"type": "rect", "stroke": "white", "strokeWidth": 0.5},
          "encoding": {**pos,
                       "color": {"field": "n", "type": "quantitative", "legend": None,
                                 "scale": {"scheme": style.DIVERGING, "domain": [-1, 1]}},
                       "tooltip": [{"field": "tensor", "title": "tensor"},
                                   {"field": "at", "title": "index"},
                                   {"field": "v", "title": "value", "format": ".6g"}]}},
-        {"data": {"values": texts},
+        {"data": {"name": "cells" if c >= TEXT_MIN_CELL else "none"}, "transform": centre,
          "mark": {"type": "text", "fontSize": font, "baseline": "middle", "align": "center"},
-         "encoding": {**point, "text": {"field": "t"},
-                      "color": {"condition": {"test": "datum.dark", "value": "white"},
+         "encoding": {"x": {**_axis("cx", w)}, "y": {**_axis("cy", h, reverse=True)},
+                      "text": {"field": "t"},
+                      "color": {"condition": {"test": "abs(datum.n) > 0.62", "value": "white"},
                                 "value": INK}}},
         {"data": {"values": empty},
          "mark": {"type": "rect", "fill": "#fafafa", "stroke": "#9e9e9e",
@@ -240,6 +246,7 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
          "encoding": pos},
     ]
     return {"width": w, "height": h, "autosize": {"type": "none"}, "layer": layers,
+            "datasets": {"cells": cells, "tensors": tensors, "none": []},
             "config": {**style.chart_config(), "view": {"stroke": None}},
             "padding": {"left": 4, "top": 4, "right": 4, "bottom": 4}}
 
@@ -272,17 +279,20 @@ def points(X: torch.Tensor, labels: torch.Tensor, rows: torch.Tensor, followed: 
     palette = list(style.SERIES[:max(k, 2)])
     in_batch = set(rows.tolist())
     follow_row = int(rows[followed]) if followed < len(rows) else -1
-    dots = [{"x1": float(a), "x2": float(b), "class": str(int(c)),
+    dots = [{"x1": round(a, 4), "x2": round(b, 4), "class": int(c),
              "batch": i in in_batch, "followed": i == follow_row, "row": i}
             for i, ((a, b), c) in enumerate(zip(X.tolist(), labels.tolist(), strict=True))]
     step_x = float(grid[1, 0] - grid[0, 0])
     step_y = float(grid[res, 1] - grid[0, 1])
     conf, cls = regions.max(dim=1)
-    cells = [{"x1": a - step_x / 2, "x2": b - step_y / 2, "to1": a + step_x / 2,
-              "to2": b + step_y / 2, "class": str(c), "sure": s}
+    cells = [{"a": round(a, 4), "b": round(b, 4), "class": c, "sure": round(s, 3)}
              for (a, b), c, s in zip(grid.tolist(), cls.tolist(), conf.tolist(), strict=True)]
+    corners = [{"calculate": f"datum.a - {step_x / 2}", "as": "x1"},
+               {"calculate": f"datum.a + {step_x / 2}", "as": "to1"},
+               {"calculate": f"datum.b - {step_y / 2}", "as": "x2"},
+               {"calculate": f"datum.b + {step_y / 2}", "as": "to2"}]
     color = {"field": "class", "type": "nominal", "title": "class",
-             "scale": {"domain": [str(i) for i in range(max(k, 2))], "range": palette}}
+             "scale": {"domain": list(range(max(k, 2))), "range": palette}}
     x = {"field": "x1", "type": "quantitative", "title": None,
          "scale": {"domain": [float(grid[0, 0]) - step_x / 2, float(grid[-1, 0]) + step_x / 2],
                    "nice": False, "zero": False}}
@@ -293,7 +303,8 @@ def points(X: torch.Tensor, labels: torch.Tensor, rows: torch.Tensor, followed: 
         "width": size_px, "height": size_px, "autosize": {"type": "pad"},
         "title": "The data: the batch ringed, the followed sample a diamond",
         "layer": [
-            {"data": {"values": cells}, "mark": {"type": "rect", "strokeWidth": 0},
+            {"data": {"values": cells}, "transform": corners,
+             "mark": {"type": "rect", "strokeWidth": 0},
              "encoding": {"x": x, "x2": {"field": "to1"}, "y": y, "y2": {"field": "to2"},
                           "color": {**color, "legend": None},
                           "opacity": {"field": "sure", "type": "quantitative", "legend": None,

@@ -18,7 +18,7 @@ from ml101 import datasets, losses, models, optimizers, runtime
 from ml101.step.record import Batch, StepRecord, record_step
 from ml101.step.settings import StepSettings
 
-GRID = 30  # cells per side of the decision map behind the points
+GRID = 24  # cells per side of the decision map behind the points
 
 
 def loss_terms(key: str, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

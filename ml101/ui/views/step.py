@@ -268,9 +268,11 @@ def _zoom(settings: StepSettings, record: StepRecord, k: int, sample: int) -> No
 def _side_pictures(run: Run, record: StepRecord, sample: int) -> None:
     """The data with the batch ringed over the model's regions, and the loss so far."""
     size = 300 if is_presenting() else 250
-    st.vega_lite_chart(charts.points(run.X, run.labels, record.batch.rows, sample,
-                                     run.grid, run.regions, GRID, size),
-                       width="content")
+    # Built once per step, sample and size: a sub-step move leaves the data as it is.
+    at = (run.settings, record.batch.number)  # what the step is, whatever object holds it
+    spec = state.rebuilt("ts_points", (at, sample, size), lambda: charts.points(
+        run.X, run.labels, record.batch.rows, sample, run.grid, run.regions, GRID, size))
+    st.vega_lite_chart(spec, width="content")
     st.vega_lite_chart(charts.losses(run.losses, size, 90), width="content")
     st.caption(f"Loss on this batch: **{record.loss:.4f}** before the step, "
                f"**{record.loss_after:.4f}** after.")
@@ -282,7 +284,9 @@ def numbers(shown: Shown | None) -> None:
     if shown is None:
         return
     with st.expander("Every number of this step, as a table", icon=":material/table:"):
-        st.dataframe(pd.DataFrame(_rows(shown.record)), hide_index=True, width="stretch",
+        table = state.rebuilt("ts_table", (shown.settings, shown.record.batch.number),
+                              lambda: pd.DataFrame(_rows(shown.record)))
+        st.dataframe(table, hide_index=True, width="stretch",
                      height=300, column_config={"value": st.column_config.NumberColumn(
                          format="%.6g")})
 

@@ -27,7 +27,7 @@ def test_every_shown_value_is_a_cell_and_the_picture_fits(name: str) -> None:
         sc = scene(rec, k)
         spec = charts.canvas(sc, bl, 0, 560, 500)
         n = sum(s.values.numel() for s in sc.shown.values() if s.values is not None)
-        assert len(spec["layer"][0]["data"]["values"]) == n
+        assert len(spec["datasets"]["cells"]) == n
         assert spec["width"] <= 560 or charts.cell_size(bl, charts._titles(sc, bl), 560,
                                                         500) == 6
         assert spec["config"]["title"]["anchor"] == "start"
@@ -61,7 +61,7 @@ def test_signed_values_use_the_diverging_scheme_scaled_per_block() -> None:
     spec = charts.canvas(scene(rec, len(frames(rec)) - 1), blocks(rec), 0, 560, 500)
     cells = spec["layer"][0]
     assert cells["encoding"]["color"]["scale"] == {"scheme": style.DIVERGING, "domain": [-1, 1]}
-    assert max(abs(c["n"]) for c in cells["data"]["values"]) == 1.0
+    assert max(abs(c["n"]) for c in spec["datasets"]["cells"]) == 1.0
 
 
 @pytest.mark.parametrize(("v", "text"), [(0, "0"), (1.0, "1"), (-0.123, "-.12"), (0.5, ".50"),
