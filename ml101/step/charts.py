@@ -182,7 +182,7 @@ def canvas(scene: Scene, blocks: list[Block], sample: int, width_px: int,
             names.append({"x": p.x, "y": p.y - 3 - 1.2 * type_.shape, "t": lines[0]})
             shapes.append({"x": p.x, "y": p.y - 3, "t": lines[1]})
         if p.block.band in (Band.ACT, Band.ACT_GRAD) and p.block.rows > 1 \
-                and sample < p.block.rows:
+                and sample < p.block.rows and shown.values is not None:
             rows.append({"x": p.x - 1, "x2": p.x + p.w + 1, "y": p.y + sample * c - 1,
                          "y2": p.y + (sample + 1) * c + 1})
         if p.block.name in scene.lit:

@@ -68,6 +68,8 @@ def test_a_deep_link_opens_the_same_step_and_sub_step(open_app: OpenPage) -> Non
     at = open_app("one-step", ts_data="Two moons", ts_n="20", ts_bs="5", ts_opt="Adam",
                   ts_done="6", ts_frame="3", ts_seed="4", ts_sample="2")
     assert_clean(at)
+    assert not at.button(key="ts_step").disabled, "sub-step 3 of 20 is not the end"
+    assert not at.button(key="ts_back").disabled
     text = shown_text(at)
     assert "**Training step 7** · epoch 2, batch 3 of 4" in text
     assert "z1[2] = x[2] @ W1.T + b1" in text
@@ -81,7 +83,7 @@ def test_bad_settings_get_a_clear_error_not_a_crash(open_app: OpenPage) -> None:
     at = open_app("one-step")
     at.text_input(key="ts_hidden").input("4, banana").run()
     assert not at.exception
-    assert "is not a list of sizes from 1 to 16" in at.error[0].value
+    assert at.error[0].value.startswith("Hidden layers: `4, banana` is not a list of sizes")
     at.text_input(key="ts_hidden").input("4").run()
     at.slider(key="ts_bs").set_value(8).run()
     assert "a batch of 8 asks for more samples than XOR" in at.error[0].value

@@ -159,6 +159,10 @@ def _settings() -> StepSettings | None:
                   icon=":material/restart_alt:", help="The untrained network, step 1")
     try:
         hidden = parse_hidden(hidden_text)
+    except InputError as err:
+        st.error(f"Hidden layers: {err}", icon=":material/error:")
+        return None
+    try:
         settings = StepSettings(dataset, int(n), hidden, activation, loss, key, float(lr),
                                 float(momentum), (float(b1), float(b2)), int(bs),
                                 bool(shuffle), int(seed))
@@ -205,11 +209,21 @@ def _sample(record: StepRecord) -> int:
                                     "under the picture works out its numbers"))
 
 
+def _frame_now(n: int) -> int:
+    """The sub-step, 1 to n. The transport is drawn before the slider, so on a link's first
+    run the slider's value is still only in the URL."""
+    value = st.session_state.get(FRAME, st.query_params.get(FRAME, n))
+    try:
+        return min(max(int(value), 1), n)
+    except (TypeError, ValueError):
+        return n
+
+
 def _walk(n: int, speed: float) -> Transport:
     """The sub-steps (1 to n, as the slider counts) as a transport: a step is one frame;
     at the end, Play starts over."""
     def now() -> int:
-        return min(max(int(st.session_state.get(FRAME, n)), 1), n)
+        return _frame_now(n)
 
     def go(k: int) -> None:
         st.session_state[FRAME] = min(max(k, 1), n)

@@ -52,8 +52,10 @@ def test_the_lit_blocks_and_the_followed_row_are_outlined() -> None:
     spec = charts.canvas(sc, blocks(rec), 2, 560, 500)
     assert len(layer(spec, "rect", style.HIGHLIGHT)) == len(sc.lit) == 4
     rows = layer(spec, "rect", charts.INK)
-    batch_blocks = [b for b in blocks(rec) if b.band in (Band.ACT, Band.ACT_GRAD) and b.rows > 1]
-    assert len(rows) == len(batch_blocks)
+    filled = [b for b in blocks(rec) if b.band in (Band.ACT, Band.ACT_GRAD) and b.rows > 1
+              and sc.shown[b.name].values is not None]
+    assert [b.name for b in filled] == ["x", "z1", "y"]
+    assert len(rows) == len(filled)
 
 
 def test_signed_values_use_the_diverging_scheme_scaled_per_block() -> None:
