@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ML101_TORCH_THREADS", "1")
 
+from autograd_rerun import median_ms  # noqa: E402  (wall median, p90, CPU median)
 from report import headline  # noqa: E402
 
 from ml101.step import arithmetic, charts  # noqa: E402
@@ -42,19 +40,6 @@ SCENARIOS = [
      StepSettings(dataset="moons", n_samples=64, hidden=(8, 8), batch_size=16,
                   optimizer="adam", lr=0.05, loss="bce_logits")),
 ]
-
-
-def median_ms(fn: Callable[[], object], n: int) -> tuple[float, float, float]:
-    """Median and p90 wall time, and median CPU time of the process, in ms (on a shared
-    machine wall time includes waiting for a core; CPU time is the rerun's own cost)."""
-    wall, cpu = [], []
-    for _ in range(n):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        wall.append((time.perf_counter() - start) * 1e3)
-        cpu.append((time.process_time() - start_cpu) * 1e3)
-    wall.sort()
-    return statistics.median(wall), wall[int(0.9 * (len(wall) - 1))], statistics.median(cpu)
 
 
 def main() -> None:

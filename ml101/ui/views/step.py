@@ -193,7 +193,9 @@ def _reach(run: Run, done: int) -> StepRecord:
     """The record of step done + 1; a long replay waits for a heavy-work slot."""
     if run.record is not None and abs(done - run.taken) <= LONG_REPLAY:
         return run.go_to(done)
-    with st.spinner(f"Replaying {done:,} steps…"), runtime.heavy_slot(wait_s=30):
+    with st.spinner(f"Replaying {done:,} steps…"), runtime.heavy_slot(wait_s=30) as got:
+        if not got:  # still none free: replay anyway rather than leave the page empty
+            state.busy_notice("training")
         return run.go_to(done)
 
 
