@@ -72,6 +72,12 @@ ADAM_EPS, RMSPROP_EPS, ADAGRAD_EPS = 1e-8, 1e-8, 1e-10  # PyTorch's defaults
 ADAMW_DECAY = 1e-2  # AdamW's default weight_decay
 
 
+def _p(x: float) -> str:
+    """A number as an operand: in parentheses when negative, so −0.5 × (-0.06) reads."""
+    text = fmt_num(x)
+    return f"({text})" if text.startswith("-") else text
+
+
 def _row(t: torch.Tensor, i: int) -> str:
     return fmt_tensor(t[i]) if t.dim() > 1 else fmt_num(float(t[i]))
 
@@ -247,21 +253,24 @@ def _update(settings: StepSettings, record: StepRecord) -> list[Line]:
     def st(state: dict[str, torch.Tensor], k: str) -> str:
         return fmt_num(float(state[k][at])) if k in state else "0"
 
+    def op(state: dict[str, torch.Tensor], k: str) -> str:  # as an operand
+        return _p(float(state[k][at])) if k in state else "0"
+
     head = Line(f"the element with the largest gradient: {name}{e}", f"g = {fmt_num(g)}", "")
     if key == "sgd":
         return [head, Line("Δ = −lr·g  (plain SGD keeps no state)",
-                           f"−{fmt_num(lr)} × {fmt_num(g)}", real)]
+                           f"−{fmt_num(lr)} × {_p(g)}", real)]
     if key in ("momentum", "nesterov"):
         mu = fmt_num(settings.momentum)
-        prev = st(before, "momentum_buffer") if before else "(none yet: buf = g)"
+        prev = op(before, "momentum_buffer") if before else "(none yet: buf = g)"
         out = [head, Line("buf = μ·buf + g  (optimizer.state[p]['momentum_buffer'])",
-                          f"{mu} × {prev} + {fmt_num(g)}" if before else prev,
+                          f"{mu} × {prev} + {_p(g)}" if before else prev,
                           st(after, "momentum_buffer"))]
         if key == "nesterov":
-            out.append(Line("Δ = −lr·(g + μ·buf)", f"−{fmt_num(lr)} × ({fmt_num(g)} + {mu} × "
-                            f"{st(after, 'momentum_buffer')})", real))
+            out.append(Line("Δ = −lr·(g + μ·buf)", f"−{fmt_num(lr)} × ({_p(g)} + {mu} × "
+                            f"{op(after, 'momentum_buffer')})", real))
         else:
-            out.append(Line("Δ = −lr·buf", f"−{fmt_num(lr)} × {st(after, 'momentum_buffer')}",
+            out.append(Line("Δ = −lr·buf", f"−{fmt_num(lr)} × {op(after, 'momentum_buffer')}",
                             real))
         return out
     if key in ("adam", "adamw"):
@@ -271,31 +280,31 @@ def _update(settings: StepSettings, record: StepRecord) -> list[Line]:
         m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
         out = [head,
                Line(f"m = β1·m + (1 − β1)·g  (exp_avg, step t = {t})",
-                    f"{fmt_num(b1)} × {st(before, 'exp_avg')} + {fmt_num(1 - b1)} × "
+                    f"{fmt_num(b1)} × {op(before, 'exp_avg')} + {fmt_num(1 - b1)} × "
                     f"{fmt_num(g)}", fmt_num(m)),
                Line("v = β2·v + (1 − β2)·g²  (exp_avg_sq)",
-                    f"{fmt_num(b2)} × {st(before, 'exp_avg_sq')} + {fmt_num(1 - b2)} × "
+                    f"{fmt_num(b2)} × {op(before, 'exp_avg_sq')} + {fmt_num(1 - b2)} × "
                     f"{fmt_num(g)}²", fmt_num(v)),
                Line("bias-corrected: m̂ = m / (1 − β1ᵗ), v̂ = v / (1 − β2ᵗ)",
                     f"{fmt_num(m)} / {fmt_num(1 - b1 ** t)}, {fmt_num(v)} / "
                     f"{fmt_num(1 - b2 ** t)}", f"{fmt_num(m_hat)}, {fmt_num(v_hat)}")]
-        step = f"−{fmt_num(lr)} × {fmt_num(m_hat)} / (√{fmt_num(v_hat)} + 1e-8)"
+        step = f"{fmt_num(lr)} × {_p(m_hat)} / (√{fmt_num(v_hat)} + 1e-8)"
         if key == "adamw":
             w = float(record.params_before[name][at])
             out.append(Line(f"Δ = −lr·λ·w − lr·m̂ / (√v̂ + ε)  (λ = {ADAMW_DECAY:g})",
-                            f"−{fmt_num(lr)} × {ADAMW_DECAY:g} × {fmt_num(w)} {step}", real))
+                            f"−{fmt_num(lr)} × {ADAMW_DECAY:g} × {_p(w)} − {step}", real))
         else:
-            out.append(Line("Δ = −lr·m̂ / (√v̂ + ε)", step, real))
+            out.append(Line("Δ = −lr·m̂ / (√v̂ + ε)", f"−{step}", real))
         return out
     if key == "rmsprop":
         v = st(after, "square_avg")
         return [head, Line("v = α·v + (1 − α)·g²  (square_avg, α = 0.99)",
-                           f"0.99 × {st(before, 'square_avg')} + 0.01 × {fmt_num(g)}²", v),
-                Line("Δ = −lr·g / (√v + ε)", f"−{fmt_num(lr)} × {fmt_num(g)} / √{v}", real)]
+                           f"0.99 × {op(before, 'square_avg')} + 0.01 × {_p(g)}²", v),
+                Line("Δ = −lr·g / (√v + ε)", f"−{fmt_num(lr)} × {_p(g)} / √{v}", real)]
     s = st(after, "sum")
     return [head, Line("sum = sum + g²  (Adagrad's state 'sum')",
-                       f"{st(before, 'sum')} + {fmt_num(g)}²", s),
-            Line("Δ = −lr·g / (√sum + ε)", f"−{fmt_num(lr)} × {fmt_num(g)} / √{s}", real)]
+                       f"{op(before, 'sum')} + {_p(g)}²", s),
+            Line("Δ = −lr·g / (√sum + ε)", f"−{fmt_num(lr)} × {_p(g)} / √{s}", real)]
 
 
 def is_finite(record: StepRecord) -> bool:
