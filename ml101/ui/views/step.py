@@ -170,7 +170,8 @@ def _settings() -> StepSettings | None:
         st.error(f"{err}", icon=":material/error:")
         return None
     sizes = " → ".join(map(str, (2, *hidden, settings.n_out)))
-    st.caption(f"{sizes} {activation} · {losses.LOSSES[loss].code} · "
+    act = f" {activation}" if hidden else " (no hidden layer)"
+    st.caption(f"{sizes}{act} · {losses.LOSSES[loss].code} · "
                f"{OPTIMIZERS[key].label} lr {lr:g} · batch {bs}")
     return settings
 
