@@ -17,7 +17,7 @@ import torch
 from ml101 import models
 from ml101.autograd.graph import fmt_num, fmt_tensor
 from ml101.step.frames import Stage, frames
-from ml101.step.record import NodeRun, StepRecord
+from ml101.step.record import NodeRun, StepRecord, index_text, unravel
 from ml101.step.settings import StepSettings
 
 
@@ -104,7 +104,7 @@ def lines(settings: StepSettings, record: StepRecord, k: int, sample: int) -> li
         return _update(settings, record)
     name, at = worked_element(record)
     old, new = record.params_before[name], record.params_after[name]
-    return [Line(f"{name}{_index(at)} ← {name}{_index(at)} + Δ",
+    return [Line(f"{name}{index_text(at)} ← {name}{index_text(at)} + Δ",
                  f"{fmt_num(float(old[at]))} + {fmt_num(float(record.update(name)[at]))}",
                  fmt_num(float(new[at]))),
             Line("this batch's loss, before → after the step", fmt_num(record.loss),
@@ -224,26 +224,14 @@ def worked_element(record: StepRecord) -> tuple[str, tuple[int, ...]]:
         flat = int(g.abs().argmax())
         size = float(g.reshape(-1)[flat].abs())
         if size > best:
-            best, where = size, (name, tuple(int(j) for j in _unravel(flat, g.shape)))
+            best, where = size, (name, unravel(flat, tuple(g.shape)))
     return where
-
-
-def _unravel(flat: int, shape: torch.Size) -> list[int]:
-    out = []
-    for size in reversed(shape):
-        out.append(flat % size)
-        flat //= size
-    return list(reversed(out))
-
-
-def _index(at: tuple[int, ...]) -> str:
-    return "[" + ", ".join(map(str, at)) + "]"
 
 
 def _update(settings: StepSettings, record: StepRecord) -> list[Line]:
     """The optimizer's rule for the worked element, with its state before and after."""
     name, at = worked_element(record)
-    e = _index(at)
+    e = index_text(at)
     g = float(record.grads[name][at])
     before, after = record.state_before[name], record.state_after[name]
     lr = settings.lr

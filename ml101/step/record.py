@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ml101.inputs import fmt_shape
+
 Tensors = dict[str, torch.Tensor]
 Grads = dict[str, torch.Tensor | None]
 
@@ -210,3 +212,55 @@ def _backward(loss: torch.Tensor, made: dict[int, str], leaves: dict[int, str]
                    for f, _ in fn.next_functions)  # type: ignore[attr-defined]
         out.append(NodeRun(kind, makes or (param or ""), param, arriving, passed, to))
     return tuple(out)
+
+
+def unravel(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The index of element `flat` of a tensor of `shape`, as (row, col, ...)."""
+    out = []
+    for size in reversed(shape):
+        out.append(flat % size)
+        flat //= size
+    return tuple(reversed(out))
+
+
+def index_text(at: tuple[int, ...]) -> str:
+    return "[" + ", ".join(map(str, at)) + "]"
+
+
+def every_number(record: StepRecord) -> list[dict[str, object]]:
+    """One row per number the step produced, in the order of the loop: the picture's
+    text alternative, and what the exported code prints."""
+    rows: list[dict[str, object]] = []
+
+    def add(part: str, name: str, t: torch.Tensor | float | None) -> None:
+        if t is None:
+            rows.append({"part": part, "tensor": name, "shape": "None", "index": "",
+                         "value": None})
+            return
+        t = torch.as_tensor(t)
+        shape = tuple(t.shape)
+        for j, v in enumerate(t.reshape(-1).tolist()):
+            rows.append({"part": part, "tensor": name, "shape": fmt_shape(shape),
+                         "index": index_text(unravel(j, shape)) if shape else "", "value": v})
+
+    add("batch", "x", record.batch.x)
+    add("batch", "y", record.batch.y)
+    for name, g in record.grads_left.items():
+        add("1 zero_grad", f"{name}.grad before", g)
+    for name, w in record.params_before.items():
+        add("2 forward", name, w)
+    for p in record.layers:
+        add("2 forward", f"model[{p.position}] {p.kind}: {p.name}", p.output)
+    add("3 loss", "ℓ (each sample)", record.loss_terms)
+    add("3 loss", "L", record.loss)
+    for i, r in enumerate(record.nodes, start=1):
+        add("4 backward", f"node {i} {r.kind}: gradient arriving", r.arriving)
+    for name, g in record.grads.items():
+        add("4 backward", f"{name}.grad", g)
+    for name, new in record.params_after.items():
+        add("5 step", f"{name} update", record.update(name))
+        add("5 step", f"{name} after step()", new)
+        for key, value in record.state_after[name].items():
+            add("5 step", f"optimizer.state[{name}][{key!r}]", value)
+    add("5 step", "L after the step", record.loss_after)
+    return rows

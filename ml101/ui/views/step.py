@@ -14,15 +14,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
-import torch
 
 from ml101 import datasets, losses, models, runtime
-from ml101.inputs import InputError, fmt_shape
+from ml101.inputs import InputError
 from ml101.optimizers import OPTIMIZERS
 from ml101.step import arithmetic, charts
 from ml101.step import frames as fr
 from ml101.step.code import code_for
-from ml101.step.record import StepRecord
+from ml101.step.record import StepRecord, every_number
 from ml101.step.run import GRID, Run
 from ml101.step.settings import (
     DATASET_KEYS,
@@ -302,62 +301,10 @@ def numbers(shown: Shown | None) -> None:
         return
     with st.expander("Every number of this step, as a table", icon=":material/table:"):
         table = state.rebuilt("ts_table", (shown.settings, shown.record.batch.number),
-                              lambda: pd.DataFrame(_rows(shown.record)))
+                              lambda: pd.DataFrame(every_number(shown.record)))
         st.dataframe(table, hide_index=True, width="stretch",
                      height=300, column_config={"value": st.column_config.NumberColumn(
                          format="%.6g")})
-
-
-def _rows(record: StepRecord) -> list[dict[str, object]]:
-    rows: list[dict[str, object]] = []
-
-    def add(part: str, name: str, t: object) -> None:
-        if t is None:
-            rows.append({"part": part, "tensor": name, "shape": "None", "index": "",
-                         "value": None})
-            return
-        flat = t.reshape(-1).tolist()  # type: ignore[attr-defined]
-        shape = tuple(t.shape)  # type: ignore[attr-defined]
-        for j, v in enumerate(flat):
-            rows.append({"part": part, "tensor": name, "shape": fmt_shape(shape),
-                         "index": _index(j, shape), "value": v})
-
-    b = record.batch
-    add("batch", "x", b.x)
-    add("batch", "y", b.y)
-    for name, g in record.grads_left.items():
-        add("1 zero_grad", f"{name}.grad before", g)
-    for name, w in record.params_before.items():
-        add("2 forward", name, w)
-    for p in record.layers:
-        add("2 forward", f"model[{p.position}] {p.kind}: {p.name}", p.output)
-    add("3 loss", "ℓ (each sample)", record.loss_terms)
-    add("3 loss", "L", _scalar(record.loss))
-    for i, r in enumerate(record.nodes, start=1):
-        add("4 backward", f"node {i} {r.kind}: gradient arriving", r.arriving)
-    for name, g in record.grads.items():
-        add("4 backward", f"{name}.grad", g)
-    for name in record.params_after:
-        add("5 step", f"{name} update", record.update(name))
-        add("5 step", f"{name} after step()", record.params_after[name])
-        for key, value in record.state_after[name].items():
-            add("5 step", f"optimizer.state[{name}][{key!r}]", value)
-    add("5 step", "L after the step", _scalar(record.loss_after))
-    return rows
-
-
-def _scalar(v: float) -> torch.Tensor:
-    return torch.tensor(v)
-
-
-def _index(j: int, shape: tuple[int, ...]) -> str:
-    if not shape:
-        return ""
-    parts = []
-    for size in reversed(shape):
-        parts.append(j % size)
-        j //= size
-    return "[" + ", ".join(map(str, reversed(parts))) + "]"
 
 
 def explanation() -> None:

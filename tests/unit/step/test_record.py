@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from ml101.step.record import output_names, param_names
+from ml101.step.record import every_number, index_text, output_names, param_names, unravel
 from ml101.step.run import Run
 from tests.unit.step.helpers import SETTINGS, recorded
 
@@ -81,3 +81,23 @@ def test_loss_after_is_the_updated_model_on_the_same_batch() -> None:
     with torch.no_grad():
         again = run.loss_fn(run.model(rec.batch.x), rec.batch.y).item()
     assert again == rec.loss_after
+
+
+def test_every_number_lists_each_tensor_element_once_in_loop_order() -> None:
+    rec = recorded("moons-adam")
+    rows = every_number(rec)
+    parts = [r["part"] for r in rows]
+    assert parts == sorted(parts, key=["batch", "1 zero_grad", "2 forward", "3 loss",
+                                       "4 backward", "5 step"].index)
+    w1 = [r for r in rows if r["tensor"] == "W1 after step()"]
+    assert [r["value"] for r in w1] == rec.params_after["W1"].reshape(-1).tolist()
+    assert w1[1]["index"] == "[0, 1]" and w1[0]["shape"] == "(3, 2)"
+    (loss,) = [r for r in rows if r["tensor"] == "L"]
+    assert loss["value"] == pytest.approx(rec.loss) and loss["shape"] == "()"
+
+
+def test_unravel_matches_pytorchs_row_major_order() -> None:
+    t = torch.arange(24).reshape(2, 3, 4)
+    for flat in range(24):
+        assert t[unravel(flat, (2, 3, 4))] == flat
+    assert index_text((1, 2)) == "[1, 2]"
