@@ -20,6 +20,9 @@ from ml101.step.frames import Stage, frames
 from ml101.step.record import NodeRun, StepRecord, index_text, unravel
 from ml101.step.settings import StepSettings
 
+ADAM_EPS, RMSPROP_EPS, ADAGRAD_EPS = 1e-8, 1e-8, 1e-10  # PyTorch's defaults
+ADAMW_DECAY = 1e-2  # AdamW's default weight_decay
+
 
 @dataclass(frozen=True)
 class Line:
@@ -47,8 +50,7 @@ def sample_share(source: torch.Tensor, arriving: torch.Tensor, i: int) -> torch.
 def predicted_update(settings: StepSettings, record: StepRecord, name: str) -> torch.Tensor:
     """The update PyTorch's rule gives from the gradient and the optimizer's state,
     worked out here (the page shows the real difference; the tests compare the two)."""
-    g, w = record.grads[name], record.params_before[name]
-    before, after = record.state_before[name], record.state_after[name]
+    g, w, after = record.grads[name], record.params_before[name], record.state_after[name]
     lr, key = settings.lr, settings.optimizer
     if key == "sgd":
         return -lr * g
@@ -64,12 +66,7 @@ def predicted_update(settings: StepSettings, record: StepRecord, name: str) -> t
         return decay - lr * m_hat / (v_hat.sqrt() + ADAM_EPS)
     if key == "rmsprop":
         return -lr * g / (after["square_avg"].sqrt() + RMSPROP_EPS)
-    del before
     return -lr * g / (after["sum"].sqrt() + ADAGRAD_EPS)  # adagrad
-
-
-ADAM_EPS, RMSPROP_EPS, ADAGRAD_EPS = 1e-8, 1e-8, 1e-10  # PyTorch's defaults
-ADAMW_DECAY = 1e-2  # AdamW's default weight_decay
 
 
 def _p(x: float) -> str:
