@@ -73,6 +73,12 @@ def _colour(df: pd.DataFrame) -> alt.Color:
                      legend=alt.Legend(orient="bottom", columns=min(4, len(names))))
 
 
+def _fill_scale(present: list[str]) -> alt.Scale:
+    # An ordinal scale maps each value to its own opacity (a point scale, the default for
+    # a discrete field on this channel, would spread them evenly between two ends).
+    return alt.Scale(type="ordinal", domain=present, range=[_FILL[w] for w in present])
+
+
 def _dots(df: pd.DataFrame, x: alt.X, y: alt.Y, tooltip: list) -> alt.Chart:
     """The measured points: filled where calls stream from memory, hollow where the working
     set fits in a cache; the stroke keeps the series colour either way."""
@@ -84,8 +90,7 @@ def _dots(df: pd.DataFrame, x: alt.X, y: alt.Y, tooltip: list) -> alt.Chart:
         x=x, y=y, color=_colour(df),
         stroke=alt.Stroke("series:N", sort=names, legend=None,
                           scale=alt.Scale(domain=names, range=list(SERIES[:len(names)]))),
-        fillOpacity=alt.FillOpacity("where:N", legend=legend, scale=alt.Scale(
-            domain=present, range=[_FILL[w] for w in present])),
+        fillOpacity=alt.FillOpacity("where:N", legend=legend, scale=_fill_scale(present)),
         tooltip=tooltip)
 
 
@@ -209,8 +214,7 @@ def roofline_chart(result: RooflineResult, machine: Machine, peak_gflops: float,
         x=x, y=y, color=alt.Color("op:N", scale=colour, title=None,
                                   legend=alt.Legend(orient="bottom")),
         stroke=alt.Stroke("op:N", scale=colour, legend=None),
-        fillOpacity=alt.FillOpacity("where:N", title=None, scale=alt.Scale(
-            domain=present, range=[_FILL[w] for w in present]),
+        fillOpacity=alt.FillOpacity("where:N", title=None, scale=_fill_scale(present),
             legend=alt.Legend(orient="bottom") if len(present) > 1 else None),
         tooltip=["label", alt.Tooltip("intensity", format=".2f"),
                  alt.Tooltip("gflops", format=",.2f"),

@@ -77,10 +77,11 @@ class Machine:
     gpu: DeviceInfo | None = None
 
     def device(self, kind: str) -> DeviceInfo:
-        """The device a series ran on, by its kind ('cpu', 'cuda', 'mps')."""
-        if kind == "cpu" or self.gpu is None:
+        """The device a series ran on, by its kind ('cpu', 'cuda', 'mps'); a GPU the machine
+        does not describe has no name and no known caches."""
+        if kind == "cpu":
             return self.cpu
-        return self.gpu
+        return self.gpu if self.gpu is not None else DeviceInfo(kind, "")
 
 
 def usable_cores() -> int:

@@ -366,10 +366,14 @@ def _cache_note(shown: Shown) -> None:
                      (f" ({device.cache_source})" if device.cache_source else ""))
     known = [p for p in shown.points if shown.machine.device(p.series.device).caches]
     cached = [p for p in known if readings.cache_of(p, shown.machine)]
-    if cached:
+    if cached and OPS[shown.op].compute_bound:
+        lead = (f"**Hollow points** ({len(cached)} of {len(shown.points)}) have a working set "
+                "that fits in a cache. For a matmul that matters less than for an add: it "
+                "reuses each byte many times, so compute sets its pace once it is large.")
+    elif cached:
         lead = (f"**Hollow points** ({len(cached)} of {len(shown.points)}) have a working set "
                 "that fits in a cache: repeated calls find their data there, so they measure "
-                "the cache, not memory.")
+                "the cache, not memory. Memory bandwidth shows only at the filled points.")
     elif known:
         some = " of known size" if len(known) < len(shown.points) else ""
         lead = f"No working set here fits in a cache{some}: these points measure memory."
