@@ -11,11 +11,11 @@ page_header(
 )
 view.machine_line()
 sweep, naive, roofline, recorded = view.tabs()
-with sweep:
+with sweep:  # always drawn: its settings (threads, dtype, seed, budget) serve every tab
     settings = view.sweep_tab()
-with naive:
-    view.naive_tab(settings)
-with roofline:
-    view.roofline_tab(settings)
-with recorded:
-    view.recorded_tab()
+sections = ((naive, view.naive_tab, (settings,)), (roofline, view.roofline_tab, (settings,)),
+            (recorded, view.recorded_tab, ()))
+for tab, render, args in sections:
+    if tab.open is not False:  # only the open tab runs: a rerun stays fast
+        with tab:
+            render(*args)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from ml101.bench import devices
-from ml101.bench.measuring import Point, Series
+from ml101.bench.measuring import Point, Series, numpy_threads
 from ml101.bench.ops import DTYPES, MAX_SIZE, OPS, size_grid
 from ml101.bench.recordings import RECORDED_DIR, metadata, write_csv
 from ml101.bench.sweeps import SweepPlan, device_info, run_sweep
@@ -45,11 +46,35 @@ def parse_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _sizes_arg(text: str) -> list[int]:
-    try:
-        return parse_sizes(text)
-    except SizesError as exc:  # argparse prints an ArgumentTypeError's own message
-        raise argparse.ArgumentTypeError(str(exc)) from exc
+class ThreadsError(InputError):
+    """Thread counts given to --threads that this machine cannot run."""
+
+
+def parse_threads(text: str) -> list[int]:
+    """'1,16': the CPU thread counts to record, each from 1 to this machine's usable cores."""
+    cores = devices.usable_cores()
+    parts = [v.strip() for v in text.split(",") if v.strip()]
+    if not parts or not all(v.isdigit() and len(v) <= 4 for v in parts):
+        raise ThreadsError(f"cannot read {text[:40]!r} as thread counts", allowed=_threads(cores))
+    counts = sorted({int(v) for v in parts})
+    if counts[0] < 1 or counts[-1] > cores:
+        raise ThreadsError(f"{counts[0] if counts[0] < 1 else counts[-1]} is out of range",
+                           allowed=_threads(cores))
+    return counts
+
+
+def _threads(cores: int) -> str:
+    return f"a comma list of whole numbers from 1 to {cores} (this machine's usable cores)"
+
+
+def _typed(parse: Callable[[str], list[int]]) -> Callable[[str], list[int]]:
+    """An argparse type from a parser: argparse then prints the parser's own message."""
+    def arg(text: str) -> list[int]:
+        try:
+            return parse(text)
+        except InputError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+    return arg
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -59,10 +84,14 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--ops", default="matmul,add,linear",
                         help=f"comma list of {', '.join(OPS)} (h2d needs a GPU)")
     parser.add_argument("--dtypes", default="float32", help=f"comma list of {', '.join(DTYPES)}")
-    parser.add_argument("--sizes", type=_sizes_arg, default=size_grid(16, 4096),
+    parser.add_argument("--sizes", type=_typed(parse_sizes), default=size_grid(16, 4096),
                         help="lo:hi for powers of two, or a comma list")
-    parser.add_argument("--threads", type=int, default=devices.usable_cores(),
-                        help="CPU intra-op threads (default: every usable core)")
+    parser.add_argument("--threads", type=_typed(parse_threads),
+                        default=[devices.usable_cores()],
+                        help="CPU intra-op thread counts, a comma list such as 1,16 "
+                             "(default: every usable core)")
+    parser.add_argument("--numpy", action="store_true",
+                        help="also record NumPy's matmul and add on the CPU")
     parser.add_argument("--tf32", choices=["off", "on", "both"], default="both",
                         help="CUDA float32 matmul with and/or without TF32")
     parser.add_argument("--no-cpu", action="store_true",
@@ -83,13 +112,16 @@ def main(argv: list[str] | None = None) -> Path:
         for dtype in dtypes:
             series: list[Series] = []
             if args.device == "cpu" or (not args.no_cpu and not OPS[op].gpu_only):
-                series.append(Series(op, "cpu", dtype, args.threads))
+                series += [Series(op, "cpu", dtype, t) for t in args.threads]
+            if args.numpy and op in ("matmul", "add") and dtype != "bfloat16":
+                series.append(Series(op, "cpu", dtype, numpy_threads(), library="numpy"))
             if args.device != "cpu":
                 modes = {"off": [False], "on": [True], "both": [False, True]}[args.tf32]
                 if args.device != "cuda" or dtype != "float32" or op in ("add",) or \
                         OPS[op].gpu_only:
                     modes = [False]
-                series += [Series(op, args.device, dtype, args.threads, tf32=m) for m in modes]
+                series += [Series(op, args.device, dtype, max(args.threads), tf32=m)
+                           for m in modes]
             result = run_sweep(SweepPlan(tuple(series), tuple(args.sizes), args.budget,
                                          shared=False))
             for p in result.points:

@@ -21,6 +21,7 @@ from ml101.bench import devices, peaks
 from ml101.bench.devices import Cache, DeviceInfo, Machine
 from ml101.bench.measuring import Point, Series
 from ml101.bench.ops import DTYPES, OPS
+from ml101.bench.roofline import ROOFLINE_POINTS, RooflineResult
 from ml101.inputs import InputError
 from ml101.lesson_map import ROOT
 
@@ -228,22 +229,27 @@ def pick(recs: list[Recording], kind: str) -> tuple[Recording | None, bool]:
 
 
 def select(rec: Recording, op: str, dtype: str, compare: str | None = None,
-           ) -> tuple[list[Point], bool]:
+           threads: int | None = None) -> tuple[list[Point], bool]:
     """The points of one op a recorded picture draws, and whether they make the comparison.
 
     Without a comparison: every series at that dtype. With one (see sweeps.COMPARISONS),
-    only the curves it compares; when the recording holds fewer than two of them, every
-    series at that dtype instead, and False."""
+    only the curves it compares, torch's at `threads` where the recording has that count
+    (else its most); when the recording holds fewer than two of those curves, every series
+    at that dtype instead, and False."""
     df = rec.frame[rec.frame["op"] == op]
     at_dtype = df[df["dtype"] == dtype]
     if compare is None:
         return from_frame(at_dtype), True
     torch_cpu = (df["library"] == "torch") & (df["device"] == "cpu")
+    counts = set(df.loc[torch_cpu, "threads"])
+    count = threads if threads in counts else max(counts, default=0)
+    one_count = ~torch_cpu | (df["threads"] == count)
     wanted = {
         "threads": torch_cpu & (df["dtype"] == dtype),
-        "numpy": (df["device"] == "cpu") & (df["dtype"] == dtype),
-        "dtypes": (df["library"] == "torch") & ~df["tf32"] & (df["device"] == rec.kind),
-        "gpu": df["dtype"] == dtype,
+        "numpy": (df["device"] == "cpu") & (df["dtype"] == dtype) & one_count,
+        "dtypes": (df["library"] == "torch") & ~df["tf32"] & (df["device"] == rec.kind) &
+                  one_count,
+        "gpu": (df["dtype"] == dtype) & one_count,
     }[compare]
     chosen = df[wanted]
     if compare == "gpu" and not rec.has_gpu:
@@ -252,3 +258,29 @@ def select(rec: Recording, op: str, dtype: str, compare: str | None = None,
     if len(distinct) >= 2:
         return from_frame(chosen), True
     return from_frame(at_dtype), False
+
+
+def roofline_of(rec: Recording, dtype: str) -> RooflineResult | None:
+    """The roofline a recording can draw: its points at the roofline's sizes (torch, on its
+    own kind of device, at `dtype`), under a bandwidth roof that is the GPU's published
+    figure, or for a CPU the recording's own largest add. None when it has neither."""
+    df = rec.frame
+    sel = df[(df["library"] == "torch") & (df["device"] == rec.kind) & ~df["tf32"] &
+             (df["dtype"] == dtype)]
+    if sel.empty:
+        return None
+    sel = sel[sel["threads"] == sel["threads"].max()]
+    by = {(p.series.op, p.size): p for p in from_frame(sel)}
+    points = [by[key] for key in ROOFLINE_POINTS if key in by]
+    spec = peaks.gpu_spec(str(df.iloc[0].device_name)) if rec.has_gpu else None
+    if spec is not None:
+        roof = (spec.bandwidth_gbps, f"published: {spec.name}, {spec.bandwidth_gbps:g} GB/s "
+                                     f"({spec.source})")
+    else:
+        adds = [p for p in by.values() if p.series.op == "add"]
+        if not adds:
+            return None
+        big = max(adds, key=lambda p: p.size)
+        roof = (big.gbps, f"from the recording: its largest add (n = {big.size}, "
+                          f"{big.bytes / 2**20:,.0f} MiB per call)")
+    return RooflineResult(points, *roof) if points else None

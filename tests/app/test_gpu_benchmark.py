@@ -167,13 +167,23 @@ def test_roofline_has_both_ceilings(open_app: OpenPage) -> None:
     assert "Hollow points fit in a cache" in text
 
 
+def test_the_roofline_tab_opens_on_a_recorded_roofline(open_app: OpenPage) -> None:
+    at = open_app("benchmark", bm_tab="Roofline")
+    assert_clean(at)
+    assert "Roofline" in _titles(at)
+    text = shown_text(at)
+    assert "Recorded run:" in text and "Bandwidth roof:" in text
+    assert "bm_roof_result" not in at.session_state
+
+
 def test_the_intensity_statement_follows_the_dtype(open_app: OpenPage) -> None:
     """'1 FLOP per 12 bytes' holds for a float32 add only."""
-    text = shown_text(open_app("benchmark", bm_dtype="float64"))
+    text = shown_text(open_app("benchmark", bm_tab="Roofline", bm_dtype="float64"))
     assert "an elementwise add in float64: 1 FLOP per 24 bytes" in text
     assert "a 1024 x 1024 matmul in float64: 85 FLOP per byte" in text
     assert "1 FLOP per 12 bytes" not in text
-    assert "1 FLOP per 6 bytes" in shown_text(open_app("benchmark", bm_dtype="bfloat16"))
+    assert "1 FLOP per 6 bytes" in shown_text(open_app("benchmark", bm_tab="Roofline",
+                                                       bm_dtype="bfloat16"))
 
 
 def test_a_busy_server_refuses_a_second_sweep_politely(open_app: OpenPage) -> None:

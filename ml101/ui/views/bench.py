@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 import torch
 
@@ -35,6 +36,7 @@ OP_LABELS = {"matmul": "matmul", "add": "add", "linear": "nn.Linear",
              "h2d_pageable": "copy to GPU (pageable)", "h2d_pinned": "copy to GPU (pinned)"}
 SIZES = [2**i for i in range(4, 14)]
 PLOTS = {"time": "Time per call", "throughput": "Throughput"}
+KEEP = {"persist_state": "page"}  # a tab that is not drawn keeps its controls' values
 
 
 def _compare_labels(gpu: DeviceInfo | None) -> dict[str, str]:
@@ -77,6 +79,18 @@ def _recording(folder: str, listing: tuple, path: str) -> Recording:
     return next(r for r in _recordings(folder, listing)[0] if str(r.path) == path)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _first_shown(folder: str, listing: tuple, kind: str
+                 ) -> tuple[Recording | None, bool, dict[str, set[str]]]:
+    """The recording the picture shows before a sweep (see recordings.pick), and the dtypes
+    it holds for each op."""
+    rec, own = recordings.pick(_recordings(folder, listing)[0], kind)
+    if rec is None:
+        return None, False, {}
+    df = rec.frame
+    return rec, own, {op: set(df[df["op"] == op]["dtype"]) for op in dict.fromkeys(df["op"])}
+
+
 @dataclass(frozen=True)
 class Shown:
     """One picture's points and everything said around it."""
@@ -108,17 +122,18 @@ def _chart(shown: Shown, plot: str, height: int) -> dict:
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _recorded(folder: str, listing: tuple, path: str, op: str, dtype: str,
-              compare: str | None) -> tuple[Shown, bool]:
+              compare: str | None = None, threads: int | None = None) -> tuple[Shown, bool]:
     """A recording's points for one op and dtype (and comparison), read once for all."""
     rec = _recording(folder, listing, path)
-    points, complete = recordings.select(rec, op, dtype, compare)
+    points, complete = recordings.select(rec, op, dtype, compare, threads)
     return _shown(points, rec.machine, rec.label, rec.torch_version), complete
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def _recorded_chart(folder: str, listing: tuple, path: str, op: str, dtype: str,
-                    compare: str | None, plot: str, height: int) -> dict:
-    return _chart(_recorded(folder, listing, path, op, dtype, compare)[0], plot, height)
+                    compare: str | None, threads: int, plot: str, height: int) -> dict:
+    return _chart(_recorded(folder, listing, path, op, dtype, compare, threads)[0], plot,
+                  height)
 
 
 # --- the page's sections -------------------------------------------------------------------
@@ -288,25 +303,24 @@ def _live_picture(result: SweepResult, plot: str) -> Shown:
 
 def _recorded_picture(settings: Settings) -> Shown | None:
     folder, listing = _listing()
-    recs, _problems = _recordings(folder, listing)
     gpu = devices.gpu()
-    rec, own = recordings.pick(recs, gpu.kind if gpu else "cpu")
+    rec, own, held = _first_shown(folder, listing, gpu.kind if gpu else "cpu")
     if rec is None:
         st.info("No recording under `data/bench/` yet, so nothing to show until you press "
                 "**Run sweep**.", icon=":material/touch_app:")
         return None
-    ops = list(dict.fromkeys(rec.frame["op"]))
-    op = settings.op if settings.op in ops else ops[0]
-    dtypes = set(rec.frame[rec.frame["op"] == op]["dtype"])
+    op = settings.op if settings.op in held else next(iter(held))
+    dtypes = held[op]
     dtype = settings.dtype if settings.dtype in dtypes else \
         ("float32" if "float32" in dtypes else sorted(dtypes)[0])
-    shown, complete = _recorded(folder, listing, str(rec.path), op, dtype, settings.compare)
+    shown, complete = _recorded(folder, listing, str(rec.path), op, dtype, settings.compare,
+                                settings.threads)
     whose = "this machine's kind" if own else \
         "this machine has no recording of its own kind"
     st.caption(f":material/history: **Recorded run: {rec.label}** ({whose}). "
                "**Run sweep** measures this machine live.")
     spec = _recorded_chart(folder, listing, str(rec.path), op, dtype, settings.compare,
-                           settings.plot, _height())
+                           settings.threads, settings.plot, _height())
     st.vega_lite_chart(spec, width="stretch", alt=_alt_text(shown, settings.plot))
     labels = _compare_labels(gpu)
     if op != settings.op:
@@ -441,13 +455,13 @@ def naive_tab(settings: Settings) -> None:
     n1, n2, n3 = st.columns(3)
     with n1:
         n = controls.select_slider("Matrix size n", [250, 500, 1000, 2000], value=1000,
-                                   key="bm_n")
+                                   key="bm_n", **KEEP)
     with n2:
         repeats = controls.slider("Repeats of the lesson's measurement", 3, 30, 10,
-                                  key="bm_reps")
+                                  key="bm_reps", **KEEP)
     with n3:
         fresh = controls.toggle(
-            "Include a first call in a fresh Python process", value=True, key="bm_fresh",
+            "Include a first call in a fresh Python process", value=True, key="bm_fresh", **KEEP,
             help="Starts a new interpreter, imports torch and times its very first matmul: "
                  "what the lesson's script sees. Takes a few seconds.")
     if st.button("Run the lesson's timing", key="bm_naive", icon=":material/play_arrow:"):
@@ -490,8 +504,10 @@ def _naive_result(naive: NaiveResult) -> None:
     m3.metric("spread of the single samples", f"{hi_ms / lo_ms:.1f}x",
               help="slowest / fastest of the repeated lesson measurements")
     g1, g2 = st.columns([3, 2])
-    g1.vega_lite_chart(charts.naive_chart(naive, meta), width="stretch")
-    g2.vega_lite_chart(charts.cold_warm_chart(naive, meta), width="stretch")
+    specs = state.rebuilt("bm_naive_charts", id(naive), lambda: (
+        charts.naive_chart(naive, meta), charts.cold_warm_chart(naive, meta)))
+    g1.vega_lite_chart(specs[0], width="stretch")
+    g2.vega_lite_chart(specs[1], width="stretch")
     st.caption(f"Metadata: {meta}. Threads: {naive.threads} for both measurements.")
     if naive.fresh_process_first_s is not None:
         st.markdown(
@@ -527,35 +543,74 @@ def roofline_tab(settings: Settings) -> None:
                 except Busy:
                     _busy_note()
     roof: RooflineResult | None = st.session_state.get("bm_roof_result")
-    if roof is None:
+    height = _height() + 60
+    if roof is not None:
+        machine = devices.this_machine()
+        meta = readings.meta_line(roof.points, machine.cpu.label, torch.__version__)
+        _roofline(*state.rebuilt("bm_roof_view", (id(roof), height),
+                                 lambda: _roofline_view(roof, machine, meta, height)))
+        return
+    folder, listing = _listing()
+    gpu = devices.gpu()
+    rec = _first_shown(folder, listing, gpu.kind if gpu else "cpu")[0]
+    recorded = _recorded_roofline(folder, listing, str(rec.path), dtype, height) if rec \
+        else None
+    if recorded is None:
         st.info("Press the button to place add, nn.Linear and matmul on this machine's "
                 "roofline.", icon=":material/touch_app:")
         return
-    machine = devices.this_machine()
+    st.caption(f":material/history: **Recorded run: {rec.label}.** **Measure roofline "
+               "points** places this machine's own.")
+    _roofline(*recorded)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _recorded_roofline(folder: str, listing: tuple, path: str, dtype: str, height: int
+                       ) -> tuple[RooflineResult, Machine, str, dict] | None:
+    """A recording's roofline and its chart, built once for every learner."""
+    rec = _recording(folder, listing, path)
+    roof = recordings.roofline_of(rec, dtype)
+    if roof is None:
+        return None
+    return _roofline_view(roof, rec.machine,
+                          readings.meta_line(roof.points, rec.label, rec.torch_version), height)
+
+
+def _roofline_view(roof: RooflineResult, machine: Machine, meta: str, height: int) -> tuple:
+    """Everything the roofline section draws, built once per result."""
     peak = readings.reference_peak(roof.points, machine)
-    meta = readings.meta_line(roof.points, machine.cpu.label, torch.__version__)
-    st.vega_lite_chart(charts.roofline_chart(roof, machine, peak.gflops, meta,
-                                             height=_height() + 60), width="stretch")
+    table = readings.table(roof.points, machine).assign(
+        **{"FLOP per byte": [intensity(p.series.op, p.size, p.series.dtype)
+                             for p in roof.points]})
+    return (roof, machine, meta, charts.roofline_chart(roof, machine, peak.gflops, meta, height),
+            table)
+
+
+def _roofline(roof: RooflineResult, machine: Machine, meta: str, spec: dict,
+              table: pd.DataFrame) -> None:
+    peak = readings.reference_peak(roof.points, machine)
+    st.vega_lite_chart(spec, width="stretch", alt=f"Roofline: {meta}.")
     st.caption(f"Metadata: {meta}. Compute roof: "
                f"{f'{peak.gflops:,.0f} GFLOP/s, ' if peak.gflops else ''}{peak.basis}. "
-               f"Bandwidth roof: {roof.bandwidth_gbps:.1f} GB/s, {roof.bandwidth_basis}.")
-    st.dataframe(readings.table(roof.points, machine).assign(
-        **{"FLOP per byte": [intensity(p.series.op, p.size, p.series.dtype)
-                             for p in roof.points]}), hide_index=True)
+               f"Bandwidth roof: {roof.bandwidth_gbps:,.1f} GB/s, {roof.bandwidth_basis}.")
+    st.dataframe(table, hide_index=True)
+    kinds = sorted({p.series.device for p in roof.points})
+    caches = "; ".join(_caches(machine.device(k)) for k in kinds)
     st.caption("Small ops fall below both roofs: a call that takes microseconds is dominated "
                "by Python and dispatch overhead, not by the hardware. Hollow points fit in a "
-               f"cache ({_caches(machine.cpu)}), which is faster than memory, so they may sit "
-               "above the bandwidth roof.")
+               f"cache ({caches}), which is faster than memory, so they may sit above the "
+               "bandwidth roof.")
 
 
 # --- Recorded runs ---------------------------------------------------------------------------
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _recorded_pair(folder: str, listing: tuple, path: str, op: str, dtype: str,
-                   height: int) -> tuple[dict, dict]:
-    """Both charts of one recorded op and dtype, built once for every learner."""
-    shown = _recorded(folder, listing, path, op, dtype, None)[0]
-    return _chart(shown, "time", height), _chart(shown, "throughput", height)
+def _recorded_view(folder: str, listing: tuple, path: str, op: str, dtype: str, height: int
+                   ) -> tuple[dict, dict, pd.DataFrame]:
+    """Both charts and the table of one recorded op and dtype, built once for every learner."""
+    shown = _recorded(folder, listing, path, op, dtype)[0]
+    return (_chart(shown, "time", height), _chart(shown, "throughput", height),
+            readings.table(shown.points, shown.machine))
 
 
 def recorded_tab() -> None:
@@ -571,20 +626,21 @@ def recorded_tab() -> None:
     if not recs:
         return
     labels = [r.label for r in recs]
-    pick = controls.selectbox("Recording", labels, key="bm_rec")
+    pick = controls.selectbox("Recording", labels, key="bm_rec", **KEEP)
     rec = recs[labels.index(pick)]
     df = rec.frame
     r1, r2 = st.columns(2)
     with r1:
         op = controls.selectbox("Operation", [o for o in OPS if o in set(df["op"])],
-                                key="bm_rec_op", format_func=lambda k: OPS[k].label)
+                                key="bm_rec_op", format_func=lambda k: OPS[k].label,
+                                **KEEP)
     with r2:
         dtype = controls.selectbox(
             "dtype", [d for d in DTYPES if d in set(df[df["op"] == op]["dtype"])],
-            key="bm_rec_dtype")
-    shown = _recorded(folder, listing, str(rec.path), op, dtype, None)[0]
+            key="bm_rec_dtype", **KEEP)
+    shown = _recorded(folder, listing, str(rec.path), op, dtype)[0]
     k1, k2 = st.columns(2)
-    pair = _recorded_pair(folder, listing, str(rec.path), op, dtype, _height())
+    *pair, table = _recorded_view(folder, listing, str(rec.path), op, dtype, _height())
     for col, spec, plot in zip((k1, k2), pair, PLOTS, strict=True):
         col.vega_lite_chart(spec, width="stretch", alt=_alt_text(shown, plot))
     peak = readings.reference_peak(shown.points, shown.machine)
@@ -594,4 +650,4 @@ def recorded_tab() -> None:
     if cross is not None:
         st.markdown(f"**The GPU wins from size {cross} on**; below it, launch overhead "
                     "and small work per call favour the CPU.")
-    st.dataframe(readings.table(shown.points, shown.machine), hide_index=True)
+    st.dataframe(table, hide_index=True)

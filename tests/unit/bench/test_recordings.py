@@ -147,3 +147,23 @@ def test_a_recorded_comparison_falls_back_to_what_the_recording_has() -> None:
     points, complete = recordings.select(rec, "matmul", "float32", "threads")
     assert not complete  # one CPU thread count only: every float32 series instead
     assert {p.series.dtype for p in points} == {"float32"} and len(points) == 30
+
+
+def test_a_recording_draws_its_own_roofline() -> None:
+    """Before this machine is measured, the Roofline tab places a recording's points: under
+    the GPU's published bandwidth, or under a CPU recording's own largest add."""
+    from ml101.bench.roofline import ROOFLINE_POINTS
+
+    roof = recordings.roofline_of(_committed(H200), "float32")
+    assert roof is not None and roof.bandwidth_gbps == 4800 and "published" in \
+        roof.bandwidth_basis
+    # every roofline size the recording has: its sweep started at 16, so no batch of 1
+    assert [(p.series.op, p.size) for p in roof.points] == [
+        k for k in ROOFLINE_POINTS if k != ("linear", 1)]
+    assert {p.series.device for p in roof.points} == {"cuda"}
+    cpu = recordings.roofline_of(_committed("CPU AMD EPYC, recorded 2026-11-25"), "float32")
+    assert cpu is not None and "its largest add (n = 2048, 48 MiB per call)" in \
+        cpu.bandwidth_basis
+    assert cpu.bandwidth_gbps == pytest.approx(12.8, abs=0.1)
+    assert recordings.roofline_of(_committed("CPU AMD EPYC, recorded 2026-11-25"),
+                                  "float16") is None  # it recorded float32 only
