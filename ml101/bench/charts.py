@@ -83,28 +83,31 @@ def _dots(df: pd.DataFrame, x: alt.X, y: alt.Y, tooltip: list) -> alt.Chart:
     """The measured points: filled where calls stream from memory, hollow where the working
     set fits in a cache; the stroke keeps the series colour either way."""
     present = [w for w in (IN_MEMORY, IN_CACHE, UNKNOWN) if w in set(df["where"])]
-    legend = alt.Legend(orient="bottom", title=None) if IN_CACHE in present and \
-        len(present) > 1 else None
     names = list(dict.fromkeys(df["series"]))
     return alt.Chart(df).mark_point(filled=True, size=55, strokeWidth=2).encode(
         x=x, y=y, color=_colour(df),
         stroke=alt.Stroke("series:N", sort=names, legend=None,
                           scale=alt.Scale(domain=names, range=list(SERIES[:len(names)]))),
-        fillOpacity=alt.FillOpacity("where:N", legend=legend, scale=_fill_scale(present)),
+        fillOpacity=alt.FillOpacity("where:N", legend=None, scale=_fill_scale(present)),
         tooltip=tooltip)
 
 
 _SUBTITLE_CHARS = 50  # a line of 11 px type that still fits a phone-wide chart
 
 
-def _title(text: str, meta: str) -> alt.Title:
-    """Title plus the metadata, broken over lines so a narrow chart never truncates it."""
+HOLLOW_KEY = "○ hollow: the working set fits in a cache"
+
+
+def _title(text: str, meta: str, hollow: bool = False) -> alt.Title:
+    """Title plus the metadata, broken over lines so a narrow chart never truncates it, and
+    the key to hollow points where there are any (the subtitle survives any chart width)."""
     lines: list[str] = []
     for part in meta.split(" · "):
         if lines and len(lines[-1]) + 3 + len(part) <= _SUBTITLE_CHARS:
             lines[-1] += " · " + part
         else:
             lines.append(part)
+    lines += [HOLLOW_KEY] if hollow else []
     return alt.Title(text, subtitle=lines, anchor="start", subtitleFontSize=11,
                      subtitleColor=MUTED)
 
@@ -153,7 +156,8 @@ def time_chart(points: list[Point], machine: Machine, meta: str, size_name: str,
            alt.Tooltip("runs:Q", title="timed runs"),
            alt.Tooltip("calls_per_run:Q", title="calls per run")]
     layers = [line, bars, _dots(df, x, y, tip), *_crossover_rule(readings.gpu_crossover(points))]
-    return _finish(alt.layer(*layers).properties(title=_title("Time per call", meta)), height)
+    title = _title("Time per call", meta, IN_CACHE in set(df["where"]))
+    return _finish(alt.layer(*layers).properties(title=title), height)
 
 
 def throughput_chart(points: list[Point], machine: Machine, meta: str, size_name: str, *,
@@ -182,7 +186,7 @@ def throughput_chart(points: list[Point], machine: Machine, meta: str, size_name
                    ref.mark_text(align="left", x=4, dy=-7, color=MUTED).encode(
                        y="peak:Q", text="label:N")]
     layers += _crossover_rule(readings.gpu_crossover(points))
-    title = _title(f"Throughput ({unit})", meta)
+    title = _title(f"Throughput ({unit})", meta, IN_CACHE in set(df["where"]))
     return _finish(alt.layer(*layers).properties(title=title), height)
 
 
@@ -214,14 +218,18 @@ def roofline_chart(result: RooflineResult, machine: Machine, peak_gflops: float,
         x=x, y=y, color=alt.Color("op:N", scale=colour, title=None,
                                   legend=alt.Legend(orient="bottom")),
         stroke=alt.Stroke("op:N", scale=colour, legend=None),
-        fillOpacity=alt.FillOpacity("where:N", title=None, scale=_fill_scale(present),
-            legend=alt.Legend(orient="bottom") if len(present) > 1 else None),
+        fillOpacity=alt.FillOpacity("where:N", scale=_fill_scale(present), legend=None),
         tooltip=["label", alt.Tooltip("intensity", format=".2f"),
                  alt.Tooltip("gflops", format=",.2f"),
                  alt.Tooltip("residence", title="working set")])
-    labels = alt.Chart(pts).mark_text(align="left", dx=8, fontSize=11).encode(
-        x=x, y=y, text="label:N")
-    chart = alt.layer(roof_line, dots, labels).properties(title=_title("Roofline", meta))
+    # Each op's labels on their own side, so neighbours (nn.Linear at batch 16 beside a
+    # 64 x 64 matmul) do not print over each other.
+    sides = {"add": {"align": "left", "dx": 9}, "linear": {"align": "right", "dx": -9},
+             "matmul": {"align": "left", "dx": 9, "dy": -11}}
+    labels = [alt.Chart(pts[pts["op"] == op]).mark_text(fontSize=11, **side).encode(
+        x=x, y=y, text="label:N") for op, side in sides.items() if op in ops]
+    chart = alt.layer(roof_line, dots, *labels).properties(
+        title=_title("Roofline", meta, IN_CACHE in present))
     return _finish(chart, height)
 
 

@@ -112,12 +112,14 @@ def _chart(shown: Shown, plot: str, height: int) -> dict:
     if plot == "time":
         return charts.time_chart(shown.points, shown.machine, shown.meta, spec.size_name,
                                  height)
-    metric = "gflops" if spec.compute_bound else "gbps"
     peak = readings.reference_peak(shown.points, shown.machine)
-    label = f"peak {peak.gflops:,.0f} GFLOP/s" if metric == "gflops" and peak.gflops else ""
+    if spec.compute_bound:
+        line, label = peak.gflops, f"peak {peak.gflops:,.0f} GFLOP/s"
+    else:  # a GPU's published memory bandwidth; a CPU has none on file
+        line, label = peak.gbps, f"memory bandwidth {peak.gbps:,.0f} GB/s (published)"
     return charts.throughput_chart(shown.points, shown.machine, shown.meta, spec.size_name,
-                                   metric=metric, peak=peak.gflops if label else 0.0,
-                                   peak_label=label, height=height)
+                                   metric="gflops" if spec.compute_bound else "gbps",
+                                   peak=line, peak_label=label if line else "", height=height)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -142,9 +144,8 @@ def machine_line() -> None:
     """This server's device facts, in one line (the details behind its help icon)."""
     cpu, gpu = devices.cpu(), devices.gpu()
     last = cpu.caches[-1].label if cpu.caches else "cache sizes unknown"
-    where = f"**GPU:** {gpu.label}" if gpu else (
-        "**This server has no GPU**: live runs use the CPU; GPU curves come from recordings "
-        "made on real GPUs")
+    where = f"**GPU:** {gpu.label}" if gpu else \
+        "**This server has no GPU**: GPU curves come from recordings"
     st.caption(
         f":material/memory: **This machine:** CPU {cpu.name} · {cpu.cores} usable cores · "
         f"{cpu.simd} · {last} · torch {torch.__version__} · {where}.",
@@ -357,8 +358,9 @@ def _findings(shown: Shown) -> None:
     elif spec.compute_bound:
         st.caption(f"No peak line: {peak.basis}.")
     else:
+        line = f" Bandwidth line: {peak.basis}." if peak.gbps else ""
         st.caption("A memory-bound op: throughput is in GB/s. The *Roofline* tab measures "
-                   "this machine's bandwidth ceiling.")
+                   f"this machine's bandwidth ceiling.{line}")
     cross = readings.gpu_crossover(shown.points)
     if cross is not None:
         st.markdown(f"**The GPU wins from size {cross} on.** Below it, each call pays a "
