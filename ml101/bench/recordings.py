@@ -232,10 +232,10 @@ def select(rec: Recording, op: str, dtype: str, compare: str | None = None,
            threads: int | None = None) -> tuple[list[Point], bool]:
     """The points of one op a recorded picture draws, and whether they make the comparison.
 
-    Without a comparison: every series at that dtype. With one (see sweeps.COMPARISONS),
-    only the curves it compares, torch's at `threads` where the recording has that count
-    (else its most); when the recording holds fewer than two of those curves, every series
-    at that dtype instead, and False."""
+    Without a comparison: every series at that dtype. With one (threads, numpy, dtypes or
+    gpu, as in sweeps.compare_series), only the curves it compares, torch's at `threads`
+    where the recording has that count (else its most); when the recording holds fewer than
+    two of those curves, every series at that dtype instead, and False."""
     df = rec.frame[rec.frame["op"] == op]
     at_dtype = df[df["dtype"] == dtype]
     if compare is None:

@@ -29,7 +29,6 @@ MEMORY_CAP_BYTES = 1 << 30  # ... and never more than 1 GiB on a GPU, or the ser
 # per-request budget (runtime.MEMORY_BUDGET_BYTES) on the CPU that everybody shares
 MAX_BUDGET_S = 60.0
 POINT_SECONDS = 0.15  # timing per point for cheap sizes: thousands of calls, a stable median
-COMPARISONS = ("threads", "numpy", "dtypes", "gpu")
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ def _plan_point(series: Series, size: int, left_s: float, cap: int,
 
 def compare_series(op: str, compare: str, *, dtype: str = "float32", threads: int = 1,
                    gpu: str | None = None, tf32_on: bool = False) -> tuple[Series, ...]:
-    """The curves a comparison draws (one of COMPARISONS)."""
+    """The curves a comparison draws: threads (1 and all), numpy, dtypes or gpu."""
     cores = devices.usable_cores()
     threads = max(1, min(threads, cores))
     if compare == "threads":
