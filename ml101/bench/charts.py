@@ -21,7 +21,7 @@ from ml101.bench.lesson_timing import NaiveResult
 from ml101.bench.measuring import Point, short_labels
 from ml101.bench.ops import intensity
 from ml101.bench.roofline import RooflineResult
-from ml101.style import HIGHLIGHT, MUTED, SERIES, chart_config
+from ml101.style import FONT, HIGHLIGHT, MUTED, SERIES, chart_config
 
 Spec = dict[str, Any]
 IN_CACHE, IN_MEMORY, UNKNOWN = "fits in a cache", "exceeds every cache", "cache size unknown"
@@ -129,7 +129,23 @@ def _finish(chart: alt.TopLevelMixin, height: int) -> Spec:
     spec = chart.properties(height=height).configure(**chart_config()).to_dict()
     spec["autosize"] = {"type": "fit-x", "contains": "padding"}
     spec["padding"] = {"top": 8, "left": 4, "right": 8, "bottom": 4}
+    spec["config"]["text"] = {"fontSize": FONT["label"]}  # labels drawn inside the plot
     return spec
+
+
+def projected(spec: Spec, factor: float = 1.5) -> Spec:
+    """The same chart for a projector: every type size times `factor`, as presenter mode
+    enlarges the page's own type (a chart's would otherwise stay small)."""
+    config = {k: dict(v) for k, v in spec["config"].items()}
+    for part in config.values():
+        for key in ("labelFontSize", "titleFontSize", "fontSize"):
+            if key in part:
+                part[key] = round(part[key] * factor)
+    out = {**spec, "config": config}
+    if isinstance(spec.get("title"), dict) and "subtitleFontSize" in spec["title"]:
+        title = spec["title"]
+        out["title"] = {**title, "subtitleFontSize": round(title["subtitleFontSize"] * factor)}
+    return out
 
 
 _TIP = [alt.Tooltip("label:N", title="series"), alt.Tooltip("size:Q"),
@@ -226,7 +242,7 @@ def roofline_chart(result: RooflineResult, machine: Machine, peak_gflops: float,
     # 64 x 64 matmul) do not print over each other.
     sides = {"add": {"align": "left", "dx": 9}, "linear": {"align": "right", "dx": -9},
              "matmul": {"align": "left", "dx": 9, "dy": -11}}
-    labels = [alt.Chart(pts[pts["op"] == op]).mark_text(fontSize=11, **side).encode(
+    labels = [alt.Chart(pts[pts["op"] == op]).mark_text(**side).encode(
         x=x, y=y, text="label:N") for op, side in sides.items() if op in ops]
     chart = alt.layer(roof_line, dots, *labels).properties(
         title=_title("Roofline", meta, IN_CACHE in present))

@@ -269,5 +269,7 @@ def test_each_dtype_gets_the_statement_that_holds_for_it(
 
 
 def test_presenter_mode_grows_the_picture(open_app: OpenPage) -> None:
-    normal = _chart_specs(open_app("benchmark"))[0]["height"]
-    assert _chart_specs(open_app("benchmark", present="1"))[0]["height"] > normal
+    normal = _chart_specs(open_app("benchmark"))[0]
+    big = _chart_specs(open_app("benchmark", present="1"))[0]
+    assert big["height"] > normal["height"]
+    assert big["config"]["axis"]["labelFontSize"] > normal["config"]["axis"]["labelFontSize"]

@@ -36,6 +36,7 @@ OP_LABELS = {"matmul": "matmul", "add": "add", "linear": "nn.Linear",
              "h2d_pageable": "copy to GPU (pageable)", "h2d_pinned": "copy to GPU (pinned)"}
 SIZES = [2**i for i in range(4, 14)]
 PLOTS = {"time": "Time per call", "throughput": "Throughput"}
+PRESENT_HEIGHT = 400
 KEEP = {"persist_state": "page"}  # a tab that is not drawn keeps its controls' values
 
 
@@ -48,7 +49,12 @@ def _compare_labels(gpu: DeviceInfo | None) -> dict[str, str]:
 
 
 def _height() -> int:
-    return 400 if is_presenting() else 250
+    """The picture's plot height: taller on a projector (whose charts also get larger type)."""
+    return PRESENT_HEIGHT if is_presenting() else 250
+
+
+def _sized(spec: dict, height: int) -> dict:
+    return charts.projected(spec) if height == PRESENT_HEIGHT else spec
 
 
 def _caches(device: DeviceInfo) -> str:
@@ -110,16 +116,17 @@ def _chart(shown: Shown, plot: str, height: int) -> dict:
     """The time or throughput chart of some points, with the peak where one applies."""
     spec = OPS[shown.op]
     if plot == "time":
-        return charts.time_chart(shown.points, shown.machine, shown.meta, spec.size_name,
-                                 height)
+        return _sized(charts.time_chart(shown.points, shown.machine, shown.meta,
+                                        spec.size_name, height), height)
     peak = readings.reference_peak(shown.points, shown.machine)
     if spec.compute_bound:
         line, label = peak.gflops, f"peak {peak.gflops:,.0f} GFLOP/s"
     else:  # a GPU's published memory bandwidth; a CPU has none on file
         line, label = peak.gbps, f"memory bandwidth {peak.gbps:,.0f} GB/s (published)"
-    return charts.throughput_chart(shown.points, shown.machine, shown.meta, spec.size_name,
-                                   metric="gflops" if spec.compute_bound else "gbps",
-                                   peak=line, peak_label=label if line else "", height=height)
+    return _sized(charts.throughput_chart(
+        shown.points, shown.machine, shown.meta, spec.size_name,
+        metric="gflops" if spec.compute_bound else "gbps", peak=line,
+        peak_label=label if line else "", height=height), height)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -545,7 +552,7 @@ def roofline_tab(settings: Settings) -> None:
                 except Busy:
                     _busy_note()
     roof: RooflineResult | None = st.session_state.get("bm_roof_result")
-    height = _height() + 60
+    height = _height()
     if roof is not None:
         machine = devices.this_machine()
         meta = readings.meta_line(roof.points, machine.cpu.label, torch.__version__)
@@ -584,8 +591,8 @@ def _roofline_view(roof: RooflineResult, machine: Machine, meta: str, height: in
     table = readings.table(roof.points, machine).assign(
         **{"FLOP per byte": [intensity(p.series.op, p.size, p.series.dtype)
                              for p in roof.points]})
-    return (roof, machine, meta, charts.roofline_chart(roof, machine, peak.gflops, meta, height),
-            table)
+    spec = charts.roofline_chart(roof, machine, peak.gflops, meta, height + 60)
+    return roof, machine, meta, _sized(spec, height), table
 
 
 def _roofline(roof: RooflineResult, machine: Machine, meta: str, spec: dict,

@@ -87,3 +87,15 @@ def test_the_roofline_marks_cache_resident_points() -> None:
 def _roof(spec: dict) -> str:
     """The dataset of the roof line (the one with 80 rows)."""
     return next(k for k, v in spec["datasets"].items() if len(v) == 80)
+
+
+def test_a_projected_chart_has_larger_type_and_the_same_data() -> None:
+    rec = _h200()
+    points, _ = recordings.select(rec, "matmul", "float32")
+    spec = charts.time_chart(points, rec.machine, "m", "n")
+    big = charts.projected(spec)
+    assert big["config"]["axis"]["labelFontSize"] > spec["config"]["axis"]["labelFontSize"]
+    assert big["config"]["title"]["fontSize"] > spec["config"]["title"]["fontSize"]
+    assert big["title"]["subtitleFontSize"] > spec["title"]["subtitleFontSize"]
+    assert big["datasets"] is spec["datasets"] and big["layer"] is spec["layer"]
+    assert spec["config"]["axis"]["labelFontSize"] == 12  # the original is untouched
