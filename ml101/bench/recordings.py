@@ -203,6 +203,12 @@ class Recording:
     def torch_version(self) -> str:
         return str(self.frame.iloc[0].torch_version)
 
+    @property
+    def dtypes_by_op(self) -> dict[str, set[str]]:
+        """The dtypes recorded for each op, ops in the order they were recorded."""
+        df = self.frame
+        return {op: set(df[df["op"] == op]["dtype"]) for op in dict.fromkeys(df["op"])}
+
 
 def recordings(folder: Path | None = None) -> tuple[list[Recording], list[str]]:
     """Every valid CSV under data/bench, and a note for each file that is not one."""

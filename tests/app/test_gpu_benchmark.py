@@ -41,7 +41,8 @@ def test_the_page_opens_on_a_recorded_picture_and_measures_nothing(open_app: Ope
     text = shown_text(at)
     if NO_GPU:
         assert "This server has no GPU" in text
-        assert "Recorded run: CPU AMD EPYC, recorded 2026-11-25** (this machine's kind)" in text
+        assert "Recorded run: CPU AMD EPYC, recorded 2026-11-25** (the newest from a CPU-only " \
+               "machine like this one)" in text
     assert "bm_result" not in at.session_state
     assert f"torch {torch.__version__}" in text
     assert f"{devices.usable_cores()} usable cores" in text
@@ -213,9 +214,9 @@ def test_recorded_gpu_run_is_labelled_and_shows_the_crossover(
     assert "The GPU wins from size 256 on" in text
     assert "NVIDIA T4 Tensor Core GPU datasheet" in text
     assert "No GPU recording yet" not in text
-    if NO_GPU:  # the Sweep picture says it is not this machine's kind
-        assert "Recorded run: CUDA Tesla T4, recorded 2024-05-06** (this machine has no " \
-               "recording of its own kind)" in text
+    if NO_GPU:  # the Sweep picture says it is not from a machine like this one
+        assert "Recorded run: CUDA Tesla T4, recorded 2024-05-06** (there is none from a " \
+               "CPU-only machine like this one yet)" in text
 
 
 def test_the_committed_h200_recording_opens_at_float32(open_app: OpenPage) -> None:

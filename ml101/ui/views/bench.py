@@ -91,10 +91,7 @@ def _first_shown(folder: str, listing: tuple, kind: str
     """The recording the picture shows before a sweep (see recordings.pick), and the dtypes
     it holds for each op."""
     rec, own = recordings.pick(_recordings(folder, listing)[0], kind)
-    if rec is None:
-        return None, False, {}
-    df = rec.frame
-    return rec, own, {op: set(df[df["op"] == op]["dtype"]) for op in dict.fromkeys(df["op"])}
+    return rec, own, rec.dtypes_by_op if rec else {}
 
 
 @dataclass(frozen=True)
@@ -312,7 +309,8 @@ def _live_picture(result: SweepResult, plot: str) -> Shown:
 def _recorded_picture(settings: Settings) -> Shown | None:
     folder, listing = _listing()
     gpu = devices.gpu()
-    rec, own, held = _first_shown(folder, listing, gpu.kind if gpu else "cpu")
+    kind = gpu.kind if gpu else "cpu"
+    rec, own, held = _first_shown(folder, listing, kind)
     if rec is None:
         st.info("No recording under `data/bench/` yet, so nothing to show until you press "
                 "**Run sweep**.", icon=":material/touch_app:")
@@ -323,8 +321,9 @@ def _recorded_picture(settings: Settings) -> Shown | None:
         ("float32" if "float32" in dtypes else sorted(dtypes)[0])
     shown, complete = _recorded(folder, listing, str(rec.path), op, dtype, settings.compare,
                                 settings.threads)
-    whose = "this machine's kind" if own else \
-        "this machine has no recording of its own kind"
+    word = "CPU-only" if kind == "cpu" else kind.upper()
+    whose = f"the newest from a {word} machine like this one" if own else \
+        f"there is none from a {word} machine like this one yet"
     st.caption(f":material/history: **Recorded run: {rec.label}** ({whose}). "
                "**Run sweep** measures this machine live.")
     spec = _recorded_chart(folder, listing, str(rec.path), op, dtype, settings.compare,
@@ -391,8 +390,9 @@ def _cache_note(shown: Shown) -> None:
     cached = [p for p in known if readings.cache_of(p, shown.machine)]
     if cached and OPS[shown.op].compute_bound:
         lead = (f"**Hollow points** ({len(cached)} of {len(shown.points)}) have a working set "
-                "that fits in a cache. For a matmul that matters less than for an add: it "
-                "reuses each byte many times, so compute sets its pace once it is large.")
+                f"that fits in a cache. For {OPS[shown.op].label} that matters less than for "
+                "an add: it reuses each byte many times, so compute sets its pace once it is "
+                "large.")
     elif cached:
         lead = (f"**Hollow points** ({len(cached)} of {len(shown.points)}) have a working set "
                 "that fits in a cache: repeated calls find their data there, so they measure "
@@ -407,15 +407,18 @@ def _cache_note(shown: Shown) -> None:
 
 def _live_findings(result: SweepResult, shown: Shown) -> None:
     _findings(shown)
-    st.dataframe(readings.table(shown.points, shown.machine), hide_index=True,
+    # Built once per sweep: the table, and the CSV stamped with the machine and the time
+    table, csv = state.rebuilt("bm_live_table", id(result), lambda: (
+        readings.table(shown.points, shown.machine),
+        recordings.to_frame(shown.points).to_csv(index=False)))
+    st.dataframe(table, hide_index=True,
                  column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
                                 ("median (ms)", "IQR (ms)", "GFLOP per call")})
     if result.skipped:
         with st.expander(f"Skipped sizes ({len(result.skipped)})"):
             st.dataframe([{"series": s.series.label, "size": s.size, "why": s.reason}
                           for s in result.skipped], hide_index=True)
-    st.download_button("Download CSV (with device metadata)",
-                       recordings.to_frame(shown.points).to_csv(index=False), "benchmark.csv",
+    st.download_button("Download CSV (with device metadata)", csv, "benchmark.csv",
                        key="bm_csv", icon=":material/download:")
 
 
@@ -449,9 +452,9 @@ def _lesson_explain() -> None:
         "always set and always shown.\n\n"
         "Time alone is hard to judge, so each point is also turned into **GFLOP/s** (work "
         "done per second: a matmul of size n does 2n³ floating-point operations) and **GB/s** "
-        "(bytes moved per second), and compared with what the hardware could do at best. A "
-        "point whose working set fits in a cache (hollow on the charts) measures that cache: "
-        "memory bandwidth shows only at sizes beyond it.",
+        "(bytes moved per second), and compared with what the hardware could do at best. An "
+        "add whose working set fits in a cache (hollow on the charts) measures that cache, "
+        "not memory: memory bandwidth shows only at sizes beyond it.",
         title="What is wrong with the lesson's timing?",
     )
 
