@@ -85,6 +85,11 @@ def _recording(folder: str, listing: tuple, path: str) -> Recording:
     return next(r for r in _recordings(folder, listing)[0] if str(r.path) == path)
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _dtypes_by_op(folder: str, listing: tuple, path: str) -> dict[str, set[str]]:
+    return _recording(folder, listing, path).dtypes_by_op
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _first_shown(folder: str, listing: tuple, kind: str
                  ) -> tuple[Recording | None, bool, dict[str, set[str]]]:
@@ -640,16 +645,14 @@ def recorded_tab() -> None:
     labels = [r.label for r in recs]
     pick = controls.selectbox("Recording", labels, key="bm_rec", **KEEP)
     rec = recs[labels.index(pick)]
-    df = rec.frame
+    held = _dtypes_by_op(folder, listing, str(rec.path))
     r1, r2 = st.columns(2)
     with r1:
-        op = controls.selectbox("Operation", [o for o in OPS if o in set(df["op"])],
-                                key="bm_rec_op", format_func=lambda k: OPS[k].label,
-                                **KEEP)
+        op = controls.selectbox("Operation", [o for o in OPS if o in held], key="bm_rec_op",
+                                format_func=lambda k: OPS[k].label, **KEEP)
     with r2:
-        dtype = controls.selectbox(
-            "dtype", [d for d in DTYPES if d in set(df[df["op"] == op]["dtype"])],
-            key="bm_rec_dtype", **KEEP)
+        dtype = controls.selectbox("dtype", [d for d in DTYPES if d in held[op]],
+                                   key="bm_rec_dtype", **KEEP)
     shown = _recorded(folder, listing, str(rec.path), op, dtype)[0]
     k1, k2 = st.columns(2)
     *pair, table = _recorded_view(folder, listing, str(rec.path), op, dtype, _height())
