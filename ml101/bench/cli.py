@@ -54,7 +54,7 @@ def parse_threads(text: str) -> list[int]:
     """'1,16': the CPU thread counts to record, each from 1 to this machine's usable cores."""
     cores = devices.usable_cores()
     parts = [v.strip() for v in text.split(",") if v.strip()]
-    if not parts or not all(v.isdigit() and len(v) <= 4 for v in parts):
+    if not parts or not all(re.fullmatch(r"[0-9]{1,4}", v) for v in parts):
         raise ThreadsError(f"cannot read {text[:40]!r} as thread counts", allowed=_threads(cores))
     counts = sorted({int(v) for v in parts})
     if counts[0] < 1 or counts[-1] > cores:

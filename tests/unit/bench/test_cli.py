@@ -43,3 +43,23 @@ def test_the_cli_records_a_csv_the_page_can_read(tmp_path: Path,
     assert out == tmp_path / "run.csv" and not problems
     assert {p.size for p in recordings.from_frame(rec.frame)} <= {16, 32}
     assert "wrote" in capsys.readouterr().out
+
+
+def test_thread_counts_are_a_list_within_this_machines_cores() -> None:
+    from ml101.bench import devices
+
+    cores = devices.usable_cores()
+    assert cli.parse_threads(f"{cores},1,1") == sorted({1, cores})
+    for bad in ("", "0", f"{cores + 1}", "two", "1;2", "²"):
+        with pytest.raises(cli.ThreadsError, match=f"from 1 to {cores}"):
+            cli.parse_threads(bad)
+
+
+@given(st.text(max_size=20))
+def test_any_thread_text_gives_counts_or_a_clear_error(text: str) -> None:
+    try:
+        counts = cli.parse_threads(text)
+    except cli.ThreadsError as exc:
+        assert isinstance(exc, InputError) and "Allowed:" in str(exc)
+    else:
+        assert counts == sorted(set(counts)) and counts[0] >= 1
