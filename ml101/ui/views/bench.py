@@ -265,8 +265,9 @@ def sweep_tab() -> Settings:
         series = compare_series(op, compare, dtype=dtype, threads=threads,
                                 gpu=gpu.kind if gpu else None, tf32_on=tf32_on)
         plan = SweepPlan(series, tuple(size_grid(lo, hi)), float(budget), int(seed))
-        st.caption(f"Run measures {len(series)} series at {len(plan.sizes)} sizes "
-                   f"({lo} to {hi}) in at most about {budget} s.")
+        dtypes = "all four dtypes" if compare == "dtypes" else dtype
+        st.caption(f"Run measures {len(series)} series at {len(plan.sizes)} sizes ({lo} to "
+                   f"{hi}), {dtypes}, seed {seed}, in at most about {budget} s.")
         ss = st.session_state
         if ss.get("bm_running") and not run:
             ss["bm_running"] = False  # a rerun arrived mid-sweep: the Stop button, or a control
