@@ -121,6 +121,13 @@ def _float64_text(ratio: float, size: int, p64: Point, p32: Point, machine: Mach
     return f"{text} More than twice here: this device's float64 kernel is slower per number."
 
 
+def _half_in_cache_text(dtype: str, ratio: float, size: int, cache: Cache) -> str:
+    return (f"**{dtype} took {ratio:.1f}× float32's time** at size {size}, where both fit in "
+            f"{cache.label}. While the data sits in a cache, halving the bytes saves little, "
+            f"and torch's CPU kernels add {dtype} numbers in float32, converting each one in "
+            "and out. Beyond the caches, where the bytes decide, it should catch up.")
+
+
 def _half_text(dtype: str, ratio: float, size: int, point: Point, machine: Machine) -> str:
     device = machine.device(point.series.device)
     where = f"this CPU ({device.simd or 'its SIMD level unknown'})" if device.kind == "cpu" \
@@ -134,8 +141,9 @@ def _half_text(dtype: str, ratio: float, size: int, point: Point, machine: Machi
 def dtype_notes(points: list[Point], machine: Machine, reference: str = "float32",
                 ) -> list[DtypeNote]:
     """Every dtype whose time against float32 needs saying, compared within one device,
-    library and thread count: half types much slower (a slow path), float64 slower (its
-    bytes explain about 2×, a cache boundary the rest)."""
+    library and thread count: half types much slower (a slow path, unless an elementwise op
+    ran from a CPU cache, where converting costs more than the bytes saved), float64 slower
+    (its bytes explain about 2×, a cache boundary the rest)."""
     groups: dict[tuple, dict[tuple[str, int], Point]] = {}
     for p in points:
         s = p.series
@@ -150,7 +158,13 @@ def dtype_notes(points: list[Point], machine: Machine, reference: str = "float32
             size = max(common)
             p, ref = by[(dtype, size)], by[(reference, size)]
             ratio = p.median_s / ref.median_s
-            if dtype in HALF and ratio >= SLOW_PATH_FACTOR:
+            cache = cache_of(ref, machine)
+            elementwise_in_cache = cache is not None and p.series.device == "cpu" and \
+                not OPS[p.series.op].compute_bound
+            if dtype in HALF and ratio >= SLOW_PATH_FACTOR and elementwise_in_cache:
+                notes.append(DtypeNote(dtype, ratio, size, False,
+                                       _half_in_cache_text(dtype, ratio, size, cache)))
+            elif dtype in HALF and ratio >= SLOW_PATH_FACTOR:
                 notes.append(DtypeNote(dtype, ratio, size, True,
                                        _half_text(dtype, ratio, size, p, machine)))
             elif dtype == "float64" and ratio >= FLOAT64_NOTE_FACTOR:

@@ -122,3 +122,15 @@ def test_the_meta_line_names_device_torch_threads_dtypes_and_runs() -> None:
                               "CPU test", "2.13.0")
     assert line == ("CPU test · torch 2.13.0 · threads 1, 2 · float32, float64 · 5 timed runs "
                     "per point, median with IQR")
+
+
+def test_a_half_type_add_slower_inside_a_cache_is_the_conversion_not_a_slow_path() -> None:
+    """At n=512 an add's tensors fit in L3: the bytes bfloat16 saves do not matter there,
+    and torch's CPU kernels convert each bfloat16 to float32 and back (binary_op_as_fp32)."""
+    pts = [_pt("float32", 512, 1.0, "add"), _pt("bfloat16", 512, 3.5, "add")]
+    (note,) = readings.dtype_notes(pts, MACHINE)
+    assert not note.slow_path and "fit in L3 (32 MiB)" in note.text
+    assert "converting each one in and out" in note.text and "slow path" not in note.text
+    big = [_pt("float32", 4096, 1.0, "add"), _pt("bfloat16", 4096, 3.5, "add")]
+    (note,) = readings.dtype_notes(big, MACHINE)  # beyond every cache: a slow path after all
+    assert note.slow_path
