@@ -52,10 +52,6 @@ class DeviceInfo:
     cache_source: str = ""  # where the sizes come from, in words
 
     @property
-    def torch_device(self) -> torch.device:
-        return torch.device("cuda:0" if self.kind == "cuda" else self.kind)
-
-    @property
     def label(self) -> str:
         """Short name for legends and captions."""
         if self.kind == "cpu":

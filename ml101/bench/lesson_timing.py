@@ -26,6 +26,8 @@ from ml101.bench.measuring import Point, Series, exclusive, measure, torch_threa
 
 @dataclass(frozen=True)
 class NaiveResult:
+    """The lesson's samples, Timer's measurement of the same matmul, and the cold call."""
+
     n: int
     device: str
     threads: int

@@ -158,7 +158,8 @@ def machine_line() -> None:
     st.caption(
         f":material/memory: **This machine:** CPU {cpu.name} · {cpu.cores} usable cores · "
         f"{cpu.simd} · {last} · torch {torch.__version__} · {where}.",
-        help=f"Clock the OS reports: {cpu.clock_ghz or 'unknown'} GHz. Caches: "
+        help=f"{cpu.physical_cores} physical cores. Clock the OS reports: "
+             f"{cpu.clock_ghz or 'unknown'} GHz. Caches: "
              f"{_caches(cpu)} ({cpu.cache_source}). Host memory {cpu.memory_gb} GB. This "
              f"server uses {runtime.torch_threads()} torch thread(s) for everyday work; a "
              "benchmark sets its own, shown with every result.")
