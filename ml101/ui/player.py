@@ -82,10 +82,12 @@ class Player:
 
     def _toggle(self) -> None:
         s = self.state
-        if not s.playing and self.transport.at_end():
+        restart = not s.playing and self.transport.at_end()
+        if restart:
             self.transport.reset()
         s.playing = not s.playing
-        s.last_tick = time.monotonic() - self.tick_s
+        # Play moves on at once, except from the end: then the start is shown first.
+        s.last_tick = time.monotonic() - (0.0 if restart else self.tick_s)
         s.busy = False
 
     def _step(self) -> None:
