@@ -18,6 +18,12 @@ from tests.conftest import OpenPage, assert_clean, shown_text
 URL = "layers"
 
 
+def page_code(at) -> str:
+    """The page's "Show the code" script: its last Python code block (the sidebar's
+    "copy this view as a scene" block is TOML)."""
+    return [c for c in at.code if c.language == "python"][-1].value
+
+
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -43,7 +49,7 @@ def agreement(at) -> dict[str, dict[str, str]]:
 def run_code(at) -> str:
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        exec(at.code[-1].value, {"__name__": "generated"})
+        exec(page_code(at), {"__name__": "generated"})
     return buf.getvalue()
 
 

@@ -17,6 +17,12 @@ URL = "numpy-vs-torch"
 SMALL = {"np_ep": "300"}  # the page's default is the lesson's 2000 steps; tests stay quick
 
 
+def page_code(at) -> str:
+    """The page's "Show the code" script: its last Python code block (the sidebar's
+    "copy this view as a scene" block is TOML)."""
+    return [c for c in at.code if c.language == "python"][-1].value
+
+
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -80,7 +86,7 @@ def test_the_unlucky_scene_shows_its_dead_units(open_app: OpenPage) -> None:
     assert "the same answer, 0.666" in why
     text = shown_text(at)
     assert "unit 4" in text and "P(class 1)" in text  # the point-by-point table
-    code = at.code[-1].value
+    code = page_code(at)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         exec(code, {"__name__": "generated"})
@@ -128,7 +134,7 @@ def test_code_tab_and_generated_script(open_app: OpenPage) -> None:
     assert_clean(at)
     text = shown_text(at)
     assert "(features, samples) = (2, 4)" in text and "(samples, features) = (4, 2)" in text
-    code = at.code[-1].value
+    code = page_code(at)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         exec(code, {"__name__": "generated"})
