@@ -177,7 +177,7 @@ def index_map_spec(frame: pd.DataFrame, g: Grid, p: Plan, at: Position | None,
                        f"{g.epochs} epochs{current}",
         "height": g.height_px,
         "layer": layers,
-        "config": {**_config(font_scale), "view": {"stroke": None}},
+        "config": {**style.chart_config(font_scale), "view": {"stroke": None}},
     }
 
 
@@ -225,15 +225,6 @@ def scatter_spec(title: str, height_px: int, n_points: int,
             only("current batch", {"type": "circle", "size": bold, "opacity": 1,
                                    "stroke": OUTLINE, "strokeWidth": 1.5}),
         ],
-        "config": _config(font_scale),
+        "config": style.chart_config(font_scale),
     }
 
-
-def _config(font_scale: float) -> dict[str, Any]:
-    """The shared chart config, its type sizes grown by `font_scale` (for a projector)."""
-    config = style.chart_config()
-    for part in config.values():
-        for name in ("fontSize", "labelFontSize", "titleFontSize"):
-            if name in part:
-                part[name] = part[name] * font_scale
-    return config
