@@ -64,9 +64,9 @@ SPEEDS = (0.5, 1, 2, 4, 8)  # batches per second
 # widget the server has just moved, and the stepper would jump back.
 AT, CREDIT, SYNC = f"{P}_at", f"{P}_credit", f"{P}_sync"
 MAX_TILES = 24  # images of a batch drawn beside the index map
-# The index map's share of the picture's width, and the height its epochs may fill, both
-# relative to layout.picture_px(); the scatter beside it takes the rest of the width.
-MAP_WIDTH, MAP_HEIGHT, SCATTER_HEIGHT = 0.625, 0.8, 0.55
+# The index map's width and the height its epochs may fill, and the scatter's size beside
+# it (on a laptop, on a projector), all relative to layout.picture_px().
+MAP_WIDTH, MAP_HEIGHT, SCATTER_SIZE = 0.625, 0.8, (0.55, 0.72)
 
 
 @dataclass
@@ -412,15 +412,16 @@ def _picture(view: Loader, at: Position | None) -> None:
         e, b = at
         st.markdown(f"**Epoch {e + 1} of {cfg.epochs} · batch {b + 1} of {p.n_batches}** · "
                     f"{_samples(len(p.orders[e][b]))}")
-    left, right = st.columns([MAP_WIDTH, 1 - MAP_WIDTH], gap="small")
-    # its height is known before Vega draws it: the page does not jump when it appears
-    with left, st.container(key=f"{P}_picture", width=g.width_px, height=g.height_px + 2,
-                            border=False):
-        st.vega_lite_chart(view.cells, charts.index_map_spec(view.cells, g, p, at, _fonts()),
-                           width="stretch")
-    if at is not None:
-        with right:
-            _batch_beside(view, at)
+    side_px = _scatter_px()
+    with st.container(horizontal=True, gap="medium", width=g.width_px + 24 + side_px):
+        # its height is known before Vega draws it: the page does not jump when it appears
+        with st.container(key=f"{P}_picture", width=g.width_px, height=g.height_px + 2,
+                          border=False):
+            st.vega_lite_chart(view.cells, charts.index_map_spec(view.cells, g, p, at,
+                                                                 _fonts()), width="stretch")
+        if at is not None:
+            with st.container(width="stretch"):
+                _batch_beside(view, at)
     dropped = cfg.drop_last and p.n_train % cfg.batch_size
     order = ("shuffle is off, yet the order looks random: the loader walks the training "
              "subset in the order random_split drew it, the same order every epoch."
@@ -447,7 +448,7 @@ def _batch_beside(view: Loader, at: Position) -> None:
         return
     points = view.dataset
     scatter = charts.scatter_frame(points.X, points.y, view.plan, current)  # type: ignore[attr-defined]
-    height = round(picture_px() * SCATTER_HEIGHT)
+    height = _scatter_px()
     spec = charts.scatter_spec(f"Batch {b + 1} in the data", height, len(scatter),
                                font_scale=_fonts())
     st.vega_lite_chart(scatter, spec, width="stretch")
@@ -455,6 +456,11 @@ def _batch_beside(view: Loader, at: Position) -> None:
     st.caption("Big ringed dots: this batch. Faint: the rest of the training set"
                + (". Hollow: validation, never served." if view.plan.val_indices else ".")
                + (f" Showing 2 of the {n_features} features." if n_features > 2 else ""))
+
+
+def _scatter_px() -> int:
+    """The side of the square the batch's scatter gets beside the index map."""
+    return round(picture_px() * SCATTER_SIZE[is_presenting()])
 
 
 def _samples(n: int) -> str:
