@@ -190,6 +190,16 @@ def arrows(race: Race, i: int, frame: int) -> tuple[pa.Table, float]:
     return _table(rows, _ARROW_TYPES), scale
 
 
+def _config(scale: float) -> Spec:
+    """The app's chart config with its type sizes times `scale` (a projector wants more)."""
+    config = style.chart_config()
+    for part in config.values():
+        for name, value in part.items():
+            if name.endswith("FontSize"):
+                part[name] = round(value * scale)
+    return config
+
+
 def _q(field_: str, **extra: Any) -> Spec:
     return {"field": field_, "type": "quantitative", **extra}
 
@@ -205,10 +215,11 @@ def _optimizer_color(race: Race, legend: str | None) -> Spec:
 
 
 def contour_spec(race: Race, frame: int, inspect: int | None = None,
-                 size: int = 440) -> Spec:
+                 size: int = 440, scale: float = 1.0) -> Spec:
     """The map: the smooth field, contour lines, clickable cells, paths, the start, the
     positions at `frame`, minima, diverged markers and (for racer `inspect`) its state
-    arrows. `size` is the plot's side in pixels (legends go around it).
+    arrows. `size` is the plot's side in pixels (legends go around it), `scale` its type
+    size against the app's.
 
     The click selection CLICK on the cell layer reports the clicked cell's centre."""
     spec = race.spec
@@ -294,7 +305,7 @@ def contour_spec(race: Race, frame: int, inspect: int | None = None,
     return {
         "width": size, "height": size,
         "autosize": {"type": "pad"},  # the plot stays square; legends go around it
-        "config": style.chart_config(),
+        "config": _config(scale),
         "datasets": {
             "contours": contour_lines(spec.surface), "cells": click_cells(spec.surface),
             "trail": path_frame(race, frame), "heads": heads_frame(race, frame),
@@ -331,14 +342,14 @@ _DECADES = ("abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) < 1e-
             ": format(datum.value, '.0e')) : ''")
 
 
-def curves_spec(race: Race, frame: int, what: str) -> Spec:
+def curves_spec(race: Race, frame: int, what: str, scale: float = 1.0) -> Spec:
     """f or the distance to the nearest minimum against step, log scale, with a dashed
-    rule at the step shown."""
+    rule at the step shown; `scale` is the type size against the app's."""
     title = "f(x, y)" if what == "loss" else "distance to the nearest minimum"
     return {
-        "height": 220, "width": "container",
+        "height": round(220 * scale), "width": "container",
         "title": {"text": f"{title}, log scale"},
-        "config": style.chart_config(),
+        "config": _config(scale),
         "datasets": {"curve": curve_frame(race, what), "now": _table({"step": [frame]})},
         "layer": [
             {"data": {"name": "curve"}, "mark": {"type": "line", "strokeWidth": 2},

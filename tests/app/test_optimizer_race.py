@@ -50,7 +50,7 @@ def test_default_is_the_lessons_race_and_its_code_prints_its_digits(open_app: Op
         assert rows[name]["loss"] == row["loss"]  # the classes' own numbers, exactly
         assert (rows[name]["x"], rows[name]["y"]) == (row["x"], row["y"])
     assert "Mode: your rates" in shown_text(at)
-    assert "Standings at step 100 of 100." in shown_text(at)
+    assert "Standings at step 100 of 100" in shown_text(at)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         exec(compile(at.code[-1].value, "generated", "exec"), {})
@@ -120,7 +120,7 @@ def test_deep_link_opens_the_scene(open_app: OpenPage) -> None:
     assert at.select_slider(key="op_tol").value == 0.01
     assert at.selectbox(key="op_insp").value == "nesterov"
     text = shown_text(at)
-    assert "Standings at step 50 of 200." in text and "**Nesterov** at step 50" in text
+    assert "Standings at step 50 of 200" in text and "**Nesterov** at step 50" in text
     want = expected(RaceSpec("himmelblau", (make_racer("adam", 0.02),
                                             make_racer("nesterov", 0.02)), (-3.0, 3.0), 200), 50)
     assert board(at)["Nesterov"]["loss"] == want["Nesterov"]["loss"]
@@ -132,7 +132,7 @@ def test_playback_buttons_move_the_frame(open_app: OpenPage) -> None:
     assert at.slider(key="op_t").value == 0
     at.button(key="op_step").click().run()
     assert at.slider(key="op_t").value == 1
-    assert "at step 1" in shown_text(at) and "Standings at step 1 of 100." in shown_text(at)
+    assert "at step 1" in shown_text(at) and "Standings at step 1 of 100" in shown_text(at)
     at.button(key="op_back").click().run()
     assert at.slider(key="op_t").value == 0
     at.button(key="op_end").click().run()
@@ -152,7 +152,7 @@ def test_play_advances_through_the_player_and_stops_at_the_end(open_app: OpenPag
             break
     assert seen == sorted(seen) and seen[0] > 0 and seen[-1] == 100
     assert at.button(key="op_play").label == "Play"  # the end pauses the player
-    assert "Standings at step 100 of 100." in shown_text(at)
+    assert "Standings at step 100 of 100" in shown_text(at)
     assert_clean(at)
 
 
@@ -162,7 +162,7 @@ def test_a_long_race_shows_its_first_frame_and_catches_up(open_app: OpenPage) ->
     assert "Computing the race with torch.optim: step" in progress(at)
     assert "computed up to step" in shown_text(at)  # the standings say where they are
     finish(at, runs=200)
-    assert "Standings at step 3000 of 3000." in shown_text(at)
+    assert "Standings at step 3000 of 3000" in shown_text(at)
     assert_clean(at)
 
 

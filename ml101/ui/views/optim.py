@@ -29,6 +29,7 @@ from ml101.optimizers import OPTIMIZERS
 from ml101.ui import controls, state
 from ml101.ui.layout import explain, picture_px, show_code, stage
 from ml101.ui.player import Player, Tick, Transport
+from ml101.ui.presenter import is_presenting
 
 LESSON = {"sgd": 0.001, "momentum": 0.001, "adam": 0.01, "rmsprop": 0.01}
 MODES = {"own": "Your rates", "same": "Same rate for all", "tuned": "Tuned per optimizer"}
@@ -302,33 +303,39 @@ def _on_click(pb: Playback) -> None:
         pb.moved = True
 
 
-def _fmt(v: object) -> str:
-    """A vector as (a, b); NaN (nothing there yet) as a dash."""
-    return "(" + ", ".join("—" if c != c else f"{float(c):.4g}" for c in v) + ")"  # type: ignore[attr-defined]
+def _num4(v: float) -> str:
+    return "—" if v != v else f"{v:.4g}"
 
 
 def _state_panel(race: Race, i: int, frame: int) -> None:
     """What racer i holds at `frame`: where it is, its gradient, torch's state for it and
-    the step it takes next."""
+    the step it takes next, x and y side by side."""
     r = race.racers[i]
     t = race.at(i, frame)
-    st.markdown(f"**{r.label}** at step {t} (lr = {r.lr:g})")
-    rows = {"position": _fmt(race.paths[t, i]), "f": f"{race.losses[t, i]:.6g}",
-            "gradient g": _fmt(race.grads[t, i])}
+    st.markdown(f"**{r.label}** at step {t} (lr = {r.lr:g}): f = {race.losses[t, i]:.6g}")
+    rows = [("position", race.paths[t, i]), ("gradient g", race.grads[t, i])]
+    meanings = []
     for slot, (name, meaning) in enumerate(STATE[r.key]):
         if name == "momentum_buffer" and not r.momentum:
             continue  # torch keeps no buffer without momentum
-        value = _fmt(race.state[t, i, slot]) if t else "— (no step yet)"
-        rows[f"state['{name}']: {meaning}"] = value
-    if t < race.frontier and not race.diverged_by(i, t + 1):
+        rows.append((f"`{name}`", race.state[t, i, slot]))
+        meanings.append(f"`{name}`: {meaning}")
+    nxt = t < race.frontier and not race.diverged_by(i, t + 1)
+    if nxt:
         move = race.paths[t + 1, i] - race.paths[t, i]
-        rows["next step Δ"] = _fmt(move)
         g = race.grads[t, i]
-        rows["effective lr |Δ|/|g| per coordinate"] = _fmt(
-            [abs(d) / abs(gi) if gi else float("nan") for d, gi in zip(move, g, strict=True)])
-        st.caption(f"Arrows on the map are scaled ×{charts.arrows(race, i, t)[1]:.3g} to be "
-                   "visible.")
-    st.table(pd.DataFrame({"value": rows}))
+        rows += [("next step Δ", move),
+                 ("\\|Δ\\| / \\|g\\|", [abs(d) / abs(gi) if gi else float("nan")
+                                       for d, gi in zip(move, g, strict=True)])]
+    table = "| | x | y |\n|---|--:|--:|\n" + "\n".join(
+        f"| {label} | {_num4(float(v[0]))} | {_num4(float(v[1]))} |" for label, v in rows)
+    st.markdown(table)
+    notes = [*meanings, "— : nothing yet (no step taken)"] if t == 0 and meanings else meanings
+    if nxt:
+        notes.append("|Δ| / |g|: the effective learning rate per coordinate; the arrows "
+                     f"on the map are scaled ×{charts.arrows(race, i, t)[1]:.3g} to be seen")
+    if notes:
+        st.caption("; ".join(notes) + ".")
     if race.diverged_by(i, frame):
         st.warning(f"{r.label} diverged at step {race.diverged_at[i]}.")
     st.caption(r.info.blurb)
@@ -336,8 +343,8 @@ def _state_panel(race: Race, i: int, frame: int) -> None:
 
 def _standings(race: Race, frame: int, tol: float, note: str) -> None:
     done = "" if race.complete else (
-        f" The race is computed up to step {race.frontier} of {race.steps} so far.")
-    st.markdown(f"**Standings at step {frame} of {race.steps}.**{done}")
+        f" (computed up to step {race.frontier} of {race.steps} so far)")
+    st.subheader(f"Standings at step {frame} of {race.steps}{done}")
     st.markdown(note)
     rows = leaderboard(race, frame, tol)
     table = pd.DataFrame(rows)
@@ -365,12 +372,11 @@ def race() -> RaceSpec | None:
     with side:
         spec, mode, shared_lr = _settings()
         inspect_box, state_box = st.container(), st.container()
-    with st.container():
-        st.subheader("Standings")
-        tol = float(controls.select_slider(
-            "Tolerance for 'steps to tolerance'", TOLERANCES, value=1e-3, key="op_tol",
-            format_func=lambda v: f"f < {v:g}", width=360))
-        standings_box, curves_box = st.container(), st.container()
+    standings_box = st.container()
+    tol = float(controls.select_slider(
+        "Tolerance for 'steps to tolerance'", TOLERANCES, value=1e-3, key="op_tol",
+        format_func=lambda v: f"f < {v:g}", width=360))
+    curves_box = st.container()
     with picture:
         if spec is None:
             st.info("Choose at least one optimizer to start the race.")
@@ -459,11 +465,16 @@ def _live(shared: SharedRace, *, transport_box, live_box, timeline_box, caption_
             _standings(race, frame, tol, note)
         with curves_box:
             for col, what in zip(st.columns(2), ("loss", "distance"), strict=True):
-                col.vega_lite_chart(spec=charts.curves_spec(race, frame, what),
+                col.vega_lite_chart(spec=charts.curves_spec(race, frame, what, _scale()),
                                     width="stretch")
 
     with live_box:
         player.live(body, working=lambda: not player.playing and race.frontier < wanted())
+
+
+def _scale() -> float:
+    """Chart type sizes: larger on a projector."""
+    return 1.5 if is_presenting() else 1.0
 
 
 def _to_end(steps: int) -> None:
@@ -473,8 +484,8 @@ def _to_end(steps: int) -> None:
 def _map(race: Race, frame: int, inspect: int, pb: Playback) -> None:
     """The main picture: the map at `frame`, clickable."""
     with st.container(key="op_picture"):
-        st.vega_lite_chart(spec=charts.contour_spec(race, frame, inspect, picture_px() - 130),
-                           key="op_map", on_select=partial(_on_click, pb),
+        spec = charts.contour_spec(race, frame, inspect, picture_px() - 130, _scale())
+        st.vega_lite_chart(spec=spec, key="op_map", on_select=partial(_on_click, pb),
                            selection_mode=charts.CLICK, width="content")
 
 
