@@ -229,7 +229,8 @@ def contour_spec(race: Race, frame: int, inspect: int | None = None,
     ys = {"domain": [y0, y1], "nice": False, "zero": False}
 
     def pos(xf: str = "x", yf: str = "y") -> Spec:
-        return {"x": _q(xf, scale=xs, title="x"), "y": _q(yf, scale=ys, title="y")}
+        return {"x": _q(xf, scale=xs, title="x", axis={"tickCount": 8}),
+                "y": _q(yf, scale=ys, title="y", axis={"tickCount": 8})}
 
     url, lo, hi = field(spec.surface)
     half_x, half_y = (x1 - x0) / GRID / 2, (y1 - y0) / GRID / 2

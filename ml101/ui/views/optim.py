@@ -35,6 +35,15 @@ LESSON = {"sgd": 0.001, "momentum": 0.001, "adam": 0.01, "rmsprop": 0.01}
 MODES = {"own": "Your rates", "same": "Same rate for all", "tuned": "Tuned per optimizer"}
 SPEEDS = {"slow": 0.5, "normal": 1.0, "fast": 2.0, "fastest": 4.0}
 TOLERANCES = [1e-1, 1e-2, 1e-3, 1e-4, 1e-6]
+# Each hyperparameter's input in the Rates popover: label, upper bound, step, format, URL key
+# prefix (the key is <prefix>_<optimizer>) and its column (lr sits in the first).
+HYPER = {
+    "momentum": ("momentum", 0.999, 0.05, "%.3f", "op_mom", 1),
+    "beta1": ("beta1", 0.999, 0.05, "%.3f", "op_b1", 1),
+    "beta2": ("beta2", 0.9999, 0.001, "%.4f", "op_b2", 2),
+    "alpha": ("alpha", 0.999, 0.01, "%.3f", "op_al", 2),
+    "weight_decay": ("weight decay", 1.0, 0.01, "%.3f", "op_wd", 0),
+}
 TICK_S = 0.25
 RACE_S = 15.0  # seconds to play a whole race at normal speed, however many steps
 FRAME_S = 0.12  # computing the frame a run shows: at most this (a new race's first frame)
@@ -72,7 +81,7 @@ class SharedRace:
     lock: threading.Lock
 
 
-@st.cache_resource(max_entries=48, ttl=3600, show_spinner=False)
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
 def shared_race(spec: RaceSpec) -> SharedRace:
     """One race per spec for the whole server: a lecture hall watching the same scene
     computes it once. It only ever grows, and every row up to its frontier is final."""
@@ -107,6 +116,7 @@ class Playback:
     moved: bool = False
     fresh: bool = True
     first_run: bool = False  # this full run already computed its frame
+    waiting: bool = False  # the last catch-up found every heavy-work slot taken
 
 
 # ---------------------------------------------------------------------------- controls
@@ -114,7 +124,7 @@ def _surface_changed() -> None:
     """A new surface starts from its own start point, at the race's end."""
     surf = SURFACES[st.session_state["op_surf"]]
     st.session_state["op_x"], st.session_state["op_y"] = surf.start
-    st.session_state.pop("op_t", None)
+    st.session_state["op_t"] = st.session_state.get("op_steps", 100)
 
 
 def _steps_changed() -> None:
@@ -137,25 +147,11 @@ def _rates(chosen: list[str], mode: str) -> list:
                       format="%g", disabled=mode != "own",
                       help=None if mode == "own" else f"Set by the mode: {MODES[mode]}")
         hyper: dict[str, float] = {}
-        if "momentum" in info.hyper:
-            with cols[1]:
-                hyper["momentum"] = _num("momentum", 0.0, 0.999, base.momentum, f"op_mom_{k}",
-                                         step=0.05, format="%.3f")
-        if "beta1" in info.hyper:
-            with cols[1]:
-                hyper["beta1"] = _num("beta1", 0.0, 0.999, base.beta1, f"op_b1_{k}",
-                                      step=0.05, format="%.3f")
-            with cols[2]:
-                hyper["beta2"] = _num("beta2", 0.0, 0.9999, base.beta2, f"op_b2_{k}",
-                                      step=0.001, format="%.4f")
-        if "alpha" in info.hyper:
-            with cols[2]:
-                hyper["alpha"] = _num("alpha", 0.0, 0.999, base.alpha, f"op_al_{k}",
-                                      step=0.01, format="%.3f")
-        if "weight_decay" in info.hyper:
-            with cols[0]:
-                hyper["weight_decay"] = _num("weight decay", 0.0, 1.0, base.weight_decay,
-                                             f"op_wd_{k}", step=0.01, format="%.3f")
+        for name in info.hyper:
+            label, hi, step, fmt, prefix, col = HYPER[name]
+            with cols[col]:
+                hyper[name] = _num(label, 0.0, hi, getattr(base, name), f"{prefix}_{k}",
+                                   step=step, format=fmt)
         racers.append(make_racer(k, lr, **hyper))
     return racers
 
@@ -359,9 +355,9 @@ def _standings(race: Race, frame: int, tol: float, note: str) -> None:
     })
     for row in rows:
         if row["diverged"] != "no":
-            st.warning(f"{row['optimizer']} (lr {row['lr']:g}) {row['diverged']}: its step "
-                       "grew instead of shrinking, so its path stops there. The rest of the "
-                       "race goes on.")
+            st.warning(f"{row['optimizer']} (lr {row['lr']:g}) {row['diverged']}: its "
+                       "position became NaN or infinite or left a box 50 times the map's "
+                       "size, so its path stops there. The rest of the race goes on.")
 
 
 def race() -> RaceSpec | None:
@@ -432,7 +428,7 @@ def _live(shared: SharedRace, *, transport_box, live_box, timeline_box, caption_
     inspect = keys.index(inspect_key) if inspect_key in keys else 0
     if not player.playing:  # the first frame, computed before the timer is set
         pb.head = _wanted(steps)
-        compute(shared, pb.head + 1, FRAME_S)
+        pb.waiting = compute(shared, pb.head + 1, FRAME_S) is None
         pb.first_run = True
 
     def wanted() -> int:
@@ -445,7 +441,7 @@ def _live(shared: SharedRace, *, transport_box, live_box, timeline_box, caption_
         if not player.playing:
             pb.head = _wanted(steps)
             if not pb.first_run:
-                compute(shared, pb.head + 1, FILL_S)
+                pb.waiting = compute(shared, pb.head + 1, FILL_S) is None
         pb.first_run = False
         frame = min(wanted(), race.frontier)
         _map(race, frame, inspect, pb)
@@ -453,9 +449,10 @@ def _live(shared: SharedRace, *, transport_box, live_box, timeline_box, caption_
             controls.slider("Step shown", 0, steps, steps, key="op_t")
         with caption_box:
             if frame < wanted():
+                wait = " (waiting for a free slot: other learners are computing)"
                 st.progress(race.frontier / max(wanted(), 1), text=(
                     f"Computing the race with torch.optim: step {race.frontier} of "
-                    f"{wanted()}"))
+                    f"{wanted()}{wait if pb.waiting else ''}"))
             else:
                 st.caption("Click the map to start from there. ★ marks the minima, ○ the "
                            "start, ✕ a path that diverged.")
@@ -506,9 +503,10 @@ def explanations(spec: RaceSpec | None) -> None:
         "(buf = momentum · buf + g, so a gradient k steps old counts momentum^k): along a "
         "valley they agree and the steps grow; across it they alternate and cancel. The "
         "dashed arrow is the buffer, times −lr.\n"
-        "- **Adam** divides its running mean of gradients (m) by the root of the running "
-        "mean of their squares (v). The *effective lr per coordinate* in the state panel "
-        "shows how differently it treats x and y.\n"
+        "- **Adam** divides its running mean of gradients (m, torch's `exp_avg`) by the "
+        "root of the running mean of their squares (v, `exp_avg_sq`). The |Δ| / |g| row of "
+        "the state panel, its effective learning rate per coordinate, shows how "
+        "differently it treats x and y.\n"
         "- **Adagrad** divides by the root of the sum of every squared gradient so far: its "
         "effective learning rate only ever shrinks, yet a step can grow when the gradient "
         "does (from the lesson's start at lr 0.1, its step grows from 0.10 to 0.14 between "
@@ -541,13 +539,12 @@ def explanations(spec: RaceSpec | None) -> None:
         "same digits. L-BFGS is `torch.optim.LBFGS` with a strong-Wolfe line search, one "
         "iteration per step.\n\n"
         "Real optimizer steps cost a fraction of a millisecond each, so a long race is not "
-        f"computed in one go.{cost} A new race computes what its first frame needs (at most "
-        f"{FRAME_S:g} s of work) and, if you asked for a later step, keeps computing towards "
-        f"it a chunk at a time ({FILL_S:g} s every {TICK_S:g} s), with a progress bar; "
-        "*Play* computes just ahead of "
-        "the playhead, and *To the end* computes the rest. Every learner who asks for the "
-        "same race shares one computation, and until it is finished the standings say at "
-        "which step they are.",
+        f"computed in one go.{cost} A new race first computes what its first frame needs "
+        f"(at most {FRAME_S:g} s of work); if you asked for a later step, it goes on towards "
+        f"it in chunks of up to {FILL_S:g} s, redrawing after each, under a progress bar. "
+        "*Play* computes just ahead of the playhead, and *End* computes the rest. Every "
+        "learner who asks for the same race shares one computation, and until it is "
+        "finished the standings say at which step they are.",
         title="How the race is computed",
     )
 
