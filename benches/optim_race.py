@@ -80,7 +80,7 @@ def core() -> list[tuple[str, float, str, str]]:
     from ml101.optim import tuning
     from ml101.optim.race import Race, RaceSpec, make_racer
     from ml101.optimizers import OPTIMIZERS
-    from ml101.ui.views.optim import FRAME_S, RACE_S, SPEEDS, TICK_S
+    from ml101.ui.views.optim import FRAME_S, SPEEDS, TICK_S, steps_per_s
 
     runtime.configure()
     eight = tuple(make_racer(k) for k in OPTIMIZERS if k != "lbfgs")
@@ -97,7 +97,7 @@ def core() -> list[tuple[str, float, str, str]]:
     for speed, factor in SPEEDS.items():
         race, head, carry, ticks = Race(spec), 0, 0.0, []
         while head < 1000:  # what the player's advance does, tick after tick
-            carry += TICK_S * 1000 / RACE_S * factor
+            carry += TICK_S * steps_per_s(1000) * factor
             n, carry = int(carry), carry % 1
             head = min(1000, head + n)
             ticks.append(cpu_timed(lambda r=race, h=head: r.advance(h + 1)))

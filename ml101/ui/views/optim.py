@@ -45,7 +45,8 @@ HYPER = {
     "weight_decay": ("weight decay", 1.0, 0.01, "%.3f", "op_wd", 0),
 }
 TICK_S = 0.25
-RACE_S = 15.0  # seconds to play a whole race at normal speed, however many steps
+RACE_S = 15.0  # seconds to play a whole race at normal speed...
+RATE_CAP = 40.0  # ...or at most this many steps a second, so a tick computes ~10 steps
 FRAME_S = 0.12  # computing the frame a run shows: at most this (a new race's first frame)
 FILL_S = 0.35  # catching up with the step asked for, paused: at most this per tick
 PLAY_S = 0.1  # computing while playing: at most this per tick (a few ms at normal speed)
@@ -94,15 +95,13 @@ def compute(shared: SharedRace, upto: int, budget_s: float) -> int | None:
     race = shared.race
     if race.frontier >= min(upto, race.steps):
         return race.frontier
-    with runtime.heavy_slot() as got:
-        if not got:
-            return None
-        if not shared.lock.acquire(timeout=budget_s):
-            return race.frontier  # someone else is growing it right now
-        try:
-            return race.advance(upto, budget_s)
-        finally:
-            shared.lock.release()
+    if not shared.lock.acquire(blocking=False):
+        return race.frontier  # another learner is growing this race right now
+    try:
+        with runtime.heavy_slot() as got:
+            return race.advance(upto, budget_s) if got else None
+    finally:
+        shared.lock.release()
 
 
 @dataclass
@@ -217,12 +216,14 @@ def _tuned(spec: RaceSpec) -> RaceSpec | None:
         bar = st.progress(0.0)
         waited = 0.0
         while not race.complete:
-            if compute(shared, race.steps, 0.1) is None:
+            before = race.frontier
+            got = compute(shared, race.steps, 0.1)
+            if got is None or got == before:  # no free slot, or another learner is on it
+                waited += 0.2 if got is None else 0.0
                 if waited > TUNE_WAIT_S:
                     bar.empty()
                     return None
                 time.sleep(0.2)
-                waited += 0.2
             bar.progress(race.frontier / race.steps, text=(
                 f"Searching a rate for each optimizer: {len(search.racers)} candidates, "
                 f"step {race.frontier} of {race.steps}"))
@@ -256,6 +257,11 @@ def _wanted(steps: int) -> int:
     return min(max(int(t), 0), steps)
 
 
+def steps_per_s(steps: int) -> float:
+    """How fast a race of `steps` plays at normal speed."""
+    return min(steps / RACE_S, RATE_CAP)
+
+
 def _transport(pb: Playback, shared: SharedRace) -> Transport:
     steps = shared.race.steps
 
@@ -267,7 +273,7 @@ def _transport(pb: Playback, shared: SharedRace) -> Transport:
         st.session_state["op_t"] = t
 
     def advance(elapsed: float, speed: str) -> Tick:
-        pb.carry += elapsed * steps / RACE_S * SPEEDS.get(speed, 1.0)
+        pb.carry += elapsed * steps_per_s(steps) * SPEEDS.get(speed, 1.0)
         n, pb.carry = int(pb.carry), pb.carry % 1
         target = min(steps, pb.head + n)
         got = compute(shared, target + 1, PLAY_S)  # one ahead: the state's next step
@@ -419,8 +425,9 @@ def _live(shared: SharedRace, *, transport_box, live_box, timeline_box, caption_
                    help="Compute the rest of the race and show its last step",
                    on_click=_to_end, args=(steps,), disabled=player.playing)
     with speed_box:
-        player.speed_control(list(SPEEDS), default="normal", width="stretch",
-                             help=f"At normal speed a whole race plays in {RACE_S:g} s")
+        player.speed_control(list(SPEEDS), default="normal", width="stretch", help=(
+            f"At normal speed a race plays in {RACE_S:g} s, or at {RATE_CAP:g} steps a "
+            f"second when it has more than {RACE_S * RATE_CAP:,.0f}"))
     with inspect_box:
         keys = [r.key for r in race.racers]
         inspect_key = controls.selectbox("Show the optimizer state of", keys, key="op_insp",
