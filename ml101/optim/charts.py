@@ -112,7 +112,7 @@ def click_cells(key: str) -> pa.Table:
     cx = x0 + (np.arange(GRID) + 0.5) * (x1 - x0) / GRID
     cy = y0 + (np.arange(GRID) + 0.5) * (y1 - y0) / GRID
     mx, my = np.meshgrid(cx, cy)
-    return _table({"x": mx.ravel(), "y": my.ravel()})
+    return _table({"x": mx.ravel(), "y": my.ravel()}, {"x": _F, "y": _F})
 
 
 def _every(frame: int) -> np.ndarray:

@@ -173,3 +173,10 @@ def test_bad_settings_say_what_is_allowed(lr: float, steps: int, mom: float, x: 
 def test_no_racer_is_an_error() -> None:
     with pytest.raises(RaceError, match="at least one optimizer"):
         Race(RaceSpec("rosenbrock", (), (0.0, 0.0), 10))
+
+
+def test_lbfgs_runs_with_its_line_search() -> None:
+    race = Race(RaceSpec("beale", (make_racer("lbfgs"),), (1.0, 1.5), 40))
+    race.advance(40)
+    assert race.losses[40, 0] < 1e-6
+    assert_same_race(race)
