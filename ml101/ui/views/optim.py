@@ -235,14 +235,19 @@ def _mode_note(spec: RaceSpec, mode: str, shared_lr: float | None) -> str:
     if mode == "same":
         return (f"**Mode: same rate for all (lr = {shared_lr:g}).** A classic unfair race: a "
                 "rate that suits one optimizer is too big or too small for another.")
+    if mode == "tuned" and not tuning.tunable(spec):
+        return ("**Mode: tuned per optimizer.** Nothing to tune: L-BFGS keeps lr 1, its line "
+                "search sets its steps.")
     if mode == "tuned":
         n = tuning.search_steps(spec)
         grid = ", ".join(f"{v:g}" for v in tuning.LR_GRID)
-        rates = ", ".join(f"{r.label} {r.lr:g}" for r in spec.racers)
+        rates = ", ".join(f"{r.label} {r.lr:g}" for r in spec.racers if r.key != "lbfgs")
+        lbfgs = (" L-BFGS keeps lr 1: its line search sets its steps."
+                 if any(r.key == "lbfgs" for r in spec.racers) else "")
         return (f"**Mode: tuned per optimizer.** For each optimizer, the rate from {grid} "
                 f"with the lowest f after {n} steps from this start on this surface "
                 f"(every candidate raced; a search is capped at {tuning.BUDGET:,} optimizer "
-                f"steps, so more optimizers means fewer steps): {rates}.")
+                f"steps, so more optimizers means fewer steps): {rates}.{lbfgs}")
     return "**Mode: your rates.** Each optimizer uses the learning rate set for it (Rates)."
 
 
