@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ml101.optim.race import Race, RaceSpec, make_racer
 from ml101.optim.standings import leaderboard
-from tests.conftest import OpenPage, assert_clean, shown_text
+from ml101.ui.views.optim import TICK_S
+from tests.app import contract
+from tests.conftest import OpenPage, assert_clean, open_page, shown_text
 
 URL = "optimizers"
 LESSON = RaceSpec("rosenbrock", (make_racer("sgd", 0.001), make_racer("momentum", 0.001),
@@ -53,7 +59,7 @@ def test_default_is_the_lessons_race_and_its_code_prints_its_digits(open_app: Op
     assert "Standings at step 100 of 100" in shown_text(at)
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        exec(compile(at.code[-1].value, "generated", "exec"), {})
+        exec(compile(contract.code_panel(at), "generated", "exec"), {})
     printed = buf.getvalue().splitlines()
     assert len(printed) == 4
     for line in printed:
@@ -145,7 +151,8 @@ def test_play_advances_through_the_player_and_stops_at_the_end(open_app: OpenPag
     at.button(key="op_play").click().run()
     assert at.button(key="op_play").label == "Pause"
     seen = [at.slider(key="op_t").value]
-    for _ in range(60):  # each run is a tick: the playhead moves on by the time passed
+    for _ in range(80):  # each run is a tick: the playhead moves on by the time passed
+        time.sleep(TICK_S)
         at.run()
         seen.append(at.slider(key="op_t").value)
         if at.button(key="op_play").label == "Play":
@@ -171,3 +178,31 @@ def test_no_optimizer_says_what_to_do(open_app: OpenPage) -> None:
     at.button_group(key="op_opts").set_value([]).run()
     assert_clean(at)
     assert "Choose at least one optimizer" in shown_text(at)
+
+
+def test_the_lesson_decks_race_scenes_open_and_play(open_app: OpenPage) -> None:
+    at = open_app(URL, deck="lesson-5", scene="20")  # "Escape the saddle", play = true
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]  # no refused value
+    assert at.selectbox(key="op_surf").value == "saddle"
+    assert at.selectbox(key="op_mode").value == "same"
+    assert at.button(key="op_play").label == "Pause"  # the scene plays
+    at.run()
+    assert at.slider(key="op_t").value > 0
+
+
+LEAVE = frozenset({"op_t", "op_steps", "op_speed", "op_insp", "op_tol"})
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_the_code_prints_the_numbers_on_screen(data: st.DataObject) -> None:
+    at = open_page(URL)
+    for c in contract.controls(at, "op", LEAVE):
+        if data.draw(st.booleans(), label=f"set {c.key}"):
+            contract.set_control(at, c, data.draw(contract.values(c), label=c.key))
+            at.run()
+    finish(at)
+    assert_clean(at)
+    printed = contract.run_script(contract.code_panel(at))
+    assert not contract.unmatched(printed, contract.screen(at))

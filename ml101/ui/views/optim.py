@@ -416,11 +416,13 @@ def _live(shared: SharedRace, *, transport_box, live_box, timeline_box, caption_
     standings (while paused, the tick only runs while the race catches up)."""
     race = shared.race
     steps = race.steps
+    replaced = PLAYBACK in st.session_state  # this learner was watching another race
     pb = state.rebuilt(PLAYBACK, race.spec, Playback)
     player = Player("op", _transport(pb, shared), tick_s=TICK_S, what="racing")
     if pb.fresh:
         pb.fresh = False
-        player.pause()
+        if replaced:
+            player.pause()  # a setting changed under a playing view (a deck scene may play)
     state.clamp("op_t", 0, steps)
     with transport_box:
         player.controls()
