@@ -136,7 +136,7 @@ class Player:
         buttons (`controls()` without speeds); draw it before `live()`."""
         self.speed = controls.select_slider(
             label, list(speeds), value=default if default is not None else speeds[0],
-            key=f"{self.prefix}_speed", format_func=format_func, help=help, width=width)
+            key=f"{self.keys}_speed", format_func=format_func, help=help, width=width)
         return self.speed
 
     def live(self, body: Callable[[], None], working: Callable[[], bool] | None = None

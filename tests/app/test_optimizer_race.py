@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
 
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +11,7 @@ from ml101.optim.race import Race, RaceSpec, make_racer
 from ml101.optim.standings import leaderboard
 from ml101.ui.views.optim import TICK_S
 from tests.app import contract
-from tests.conftest import OpenPage, assert_clean, open_page, shown_text
+from tests.conftest import OpenPage, assert_clean, open_page, run_script, shown_text
 
 URL = "optimizers"
 LESSON = RaceSpec("rosenbrock", (make_racer("sgd", 0.001), make_racer("momentum", 0.001),
@@ -57,10 +55,7 @@ def test_default_is_the_lessons_race_and_its_code_prints_its_digits(open_app: Op
         assert (rows[name]["x"], rows[name]["y"]) == (row["x"], row["y"])
     assert "Mode: your rates" in shown_text(at)
     assert "Standings at step 100 of 100" in shown_text(at)
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        exec(compile(contract.code_panel(at), "generated", "exec"), {})
-    printed = buf.getvalue().splitlines()
+    printed = run_script(contract.code_panel(at))[1].splitlines()
     assert len(printed) == 4
     for line in printed:
         row = rows[line[:15].strip()]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import pytest
 
 from ml101.optim.code import code_for
 from ml101.optim.race import Race, RaceSpec, make_racer
 from ml101.optim.standings import leaderboard
+from tests.conftest import run_script
 
 RACES = [
     RaceSpec("rosenbrock", (make_racer("momentum", 0.001), make_racer("nadam", 0.01),
@@ -22,10 +20,7 @@ RACES = [
 
 
 def printed(code: str) -> list[str]:
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "generated", "exec"), {})
-    return out.getvalue().splitlines()
+    return run_script(code)[1].splitlines()
 
 
 def expected(race: Race) -> list[str]:
