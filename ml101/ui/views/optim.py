@@ -483,6 +483,12 @@ def _live(shared: SharedRace, *, transport_box, live_box, timeline_box, caption_
         player.live(body, working=lambda: not player.playing and race.frontier < wanted())
 
 
+def _map_px() -> int:
+    """The map's side: the picture's width less its axes and key, and on a 1080-line
+    projector still short enough for its x axis to show under the header and transport."""
+    return min(picture_px() - 130, 580)
+
+
 def _scale() -> float:
     """Chart type sizes: larger on a projector."""
     return 1.5 if is_presenting() else 1.0
@@ -495,7 +501,7 @@ def _to_end(steps: int) -> None:
 def _map(race: Race, frame: int, inspect: int, pb: Playback) -> None:
     """The main picture: the map at `frame`, clickable."""
     with st.container(key="op_picture"):
-        spec = charts.contour_spec(race, frame, inspect, picture_px() - 130, _scale())
+        spec = charts.contour_spec(race, frame, inspect, _map_px(), _scale())
         st.vega_lite_chart(spec=spec, key="op_map", on_select=partial(_on_click, pb),
                            selection_mode=charts.CLICK, width="content")
 
