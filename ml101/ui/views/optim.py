@@ -520,7 +520,7 @@ def explanations(spec: RaceSpec | None) -> None:
         "mean fills. One shared number favours whoever it happens to suit; *Tuned per "
         "optimizer* compares each at its best rate from a small grid.\n"
         "- **Momentum** keeps an exponentially decaying sum of past gradients "
-        "(buf = momentum · buf + g, so a gradient k steps old counts momentum^k): along a "
+        "(buf = momentum · buf + g, so a gradient k steps old counts momentumᵏ): along a "
         "valley they agree and the steps grow; across it they alternate and cancel. The "
         "dashed arrow is the buffer, times −lr.\n"
         "- **Adam** divides its running mean of gradients (m, torch's `exp_avg`) by the "
