@@ -211,10 +211,10 @@ def points_records(t: Trainer) -> list[dict[str, Any]]:
 
 def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
                   grid: _Grid | None = None, points: list[dict[str, Any]] | None = None,
-                  title: str = "Decision boundary") -> Spec:
-    """The model's predicted class as a shaded map, with the data on top (filled:
-    training points, hollow: validation points); legends below, so the map keeps its
-    width in a narrow column."""
+                  title: str = "Decision boundary", legend: bool = True) -> Spec:
+    """The model's predicted class as a shaded map, with the data on top (filled circles:
+    training points, hollow squares: validation points, as the subtitle says where there
+    is room); the class legend below, so the map keeps its width in a narrow column."""
     k = t.cfg.n_classes
     colors, domain = list(style.SERIES[:k]), list(range(k))
     x = {"field": "x", "type": "quantitative", "title": "x₁"}
@@ -242,25 +242,31 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
     below = {"orient": "bottom", "direction": "horizontal"}
     pts = {
         "data": {"values": points if points is not None else points_records(t)},
-        "mark": {"type": "point", "size": 28, "strokeWidth": 1.2, "filled": False},
+        # a few points (XOR's four) are drawn large enough to see
+        "mark": {"type": "point", "size": 28 if t.n_train > 50 else 110, "strokeWidth": 1.2,
+                 "filled": False},
         "encoding": {
             "x": {"field": "x", "type": "quantitative"},
             "y": {"field": "y", "type": "quantitative"},
             "color": {"field": "cls", "type": "nominal", "title": "class",
-                      "scale": cls_scale, "legend": below},
+                      "scale": cls_scale, "legend": below if legend else None},
             "fill": {"condition": {"test": "datum.set === 'train'", "field": "cls",
                                    "type": "nominal", "scale": cls_scale, "legend": None},
                      "value": "white"},
-            "shape": {"field": "set", "type": "nominal",
-                      "legend": {**below, "title": None, "symbolStrokeColor": style.MUTED,
-                                 "symbolStrokeWidth": 1.5}},
+            "shape": {"field": "set", "type": "nominal", "legend": None,
+                      "scale": {"domain": ["train", "validation"],
+                                "range": ["circle", "square"]}},
             "tooltip": [{"field": "set", "type": "nominal"},
                         {"field": "cls", "type": "nominal", "title": "class"},
                         {"field": "x", "type": "quantitative", "format": ".2f"},
                         {"field": "y", "type": "quantitative", "format": ".2f"}]},
     }
+    # what the two marks mean, in place of a legend; too long for a small map
+    subtitle = ("" if not legend or size < 200 else
+                "filled: training · hollow: validation" if t.cfg.val_fraction else
+                "the training points, also used to validate")
     return {"autosize": PAD, "config": style.chart_config(), "layer": [heat, pts],
-            "width": size, "height": size, "title": title,
+            "width": size, "height": size, "title": {"text": title, "subtitle": subtitle},
             "resolve": {"scale": {"color": "independent"}}}
 
 
@@ -277,19 +283,20 @@ def _same_weights(model: nn.Module, seen: list[torch.Tensor] | None) -> bool:
 _cache: weakref.WeakKeyDictionary[Trainer, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def boundary_spec_cached(t: Trainer, size: int = 320, title: str = "Decision boundary"
-                         ) -> Spec:
-    """`boundary_spec` of the live model, recomputed only when its weights (or the size
-    or title asked for) changed; the grid and the data points are built once per run."""
+def boundary_spec_cached(t: Trainer, size: int = 320, title: str = "Decision boundary",
+                         legend: bool = True) -> Spec:
+    """`boundary_spec` of the live model, recomputed only when its weights (or the look
+    asked for) changed; the grid and the data points are built once per run."""
     c = _cache.get(t)
     if c is None:
         c = {"grid": _Grid(t, GRID), "points": points_records(t), "seen": None, "look": None}
         _cache[t] = c
-    if c["look"] != (size, title) or not _same_weights(t.model, c["seen"]):
+    look = (size, title, legend)
+    if c["look"] != look or not _same_weights(t.model, c["seen"]):
         c["spec"] = boundary_spec(t, size=size, grid=c["grid"], points=c["points"],
-                                  title=title)
+                                  title=title, legend=legend)
         c["seen"] = [v.detach().clone() for v in t.model.state_dict().values()]
-        c["look"] = (size, title)
+        c["look"] = look
     return c["spec"]
 
 

@@ -158,8 +158,8 @@ def _scenes() -> None:
 def _settings() -> tuple[Callable[[], RunConfig], str]:
     """Every control, the few that matter most in view and the rest folded; returns how to
     build the config (which may raise on bad input) and the side-by-side mode."""
-    note = st.empty()  # the chosen scene's story, once the settings are known
     _scenes()
+    note = st.empty()  # the chosen scene's story, once the settings are known
     ds_key = controls.selectbox("Dataset", list(DATASETS), key="tr_data",
                                 index=list(DATASETS).index(DEFAULT["tr_data"]),
                                 format_func=lambda k: DATASETS[k].label)
@@ -278,7 +278,7 @@ def stage_section() -> OnScreen:
     on = OnScreen(cfg, mode, runs, player)
     with picture:
         player.controls(SPEED_OPTIONS, default=DEFAULT["tr_speed"],
-                        speed_label="Speed: epochs per tick",
+                        speed_label="Epochs per tick",
                         speed_help="Epochs trained per redraw (at most half a second of "
                                    "training each)")
         with st.container(key="tr_picture"):
@@ -294,15 +294,11 @@ def _picture(on: OnScreen) -> None:
     if len(on.runs) == 1:
         t = on.main
         st.progress(min(1.0, t.epoch / t.cfg.epochs),
-                    text=f"epoch {t.epoch} of {t.cfg.epochs} · iteration {t.iteration}")
-        last = t.history[-1] if t.history else None
-        m1, m2, m3, m4 = st.columns(4)
-        m1.metric("train loss", f"{last.train_loss:.4f}" if last else "–")
-        m2.metric("val loss", f"{last.val_loss:.4f}" if last else "–")
-        m3.metric("val accuracy", f"{last.val_acc:.1%}" if last else "–")
-        left = t.epochs_left_before_stop
-        m4.metric("early stop in", "off" if left is None else f"{left} epochs",
-                  help=f"best epoch so far: {t.best_epoch}" if t.best_epoch else None)
+                    text=f"epoch {t.epoch} of {t.cfg.epochs} · iteration {t.iteration}"
+                         + _ending(t))
+        units = t.relu_units() if t.cfg.dataset == "xor" else None
+        if units is not None:  # the XOR story, live: which hidden units can still bend
+            st.caption(f":material/neurology: {_units_line(units, t.n_train)}")
         if flat:
             c1, c2 = st.columns([0.52, 0.48])
             c1.vega_lite_chart(spec=boundary_spec_cached(t, size=round(0.42 * px)),
@@ -314,22 +310,46 @@ def _picture(on: OnScreen) -> None:
             st.vega_lite_chart(spec=curves_spec(on.runs, width=round(0.9 * px),
                                                 height=round(0.4 * px)),
                                width="content", alt=_curves_alt(on.runs))
-        units = t.relu_units() if t.cfg.dataset == "xor" else None
-        if units is not None:
-            st.caption(f":material/neurology: {_units_line(units, t.n_train)}")
+        last = t.history[-1] if t.history else None
+        left = t.epochs_left_before_stop
+        # a row that wraps (two by two on a phone) instead of columns that stack
+        with st.container(horizontal=True, gap="medium"):
+            st.metric("train loss", f"{last.train_loss:.4f}" if last else "–", width="content")
+            st.metric("val loss", f"{last.val_loss:.4f}" if last else "–", width="content")
+            st.metric("val accuracy", f"{last.val_acc:.1%}" if last else "–", width="content")
+            st.metric("early stop in", "off" if left is None else
+                      "stopped" if t.finished == "early_stop" else f"{left} epochs",
+                      help=f"best epoch so far: {t.best_epoch}" if t.best_epoch else None,
+                      width="content")
         return
     epoch = min(t.epoch for t in on.trainers)
     cfg = on.runs[0][1].cfg
     st.progress(min(1.0, epoch / cfg.epochs), text=f"epoch {epoch} of {cfg.epochs}")
+    curves = curves_spec(on.runs, width=round((0.46 if flat else 0.82) * px),
+                         height=round((0.7 if flat else 0.42) * px))
+    if flat:  # the runs' boundaries stacked beside their shared curves
+        c1, c2 = st.columns([0.42, 0.58])
+        for i, (label, t) in enumerate(on.runs):
+            c1.vega_lite_chart(spec=boundary_spec_cached(t, size=round(0.26 * px),
+                                                         title=label,
+                                                         legend=i == len(on.runs) - 1),
+                               width="content", alt=_boundary_alt(t, label))
+        c2.vega_lite_chart(spec=curves, width="content", alt=_curves_alt(on.runs))
+    else:
+        st.vega_lite_chart(spec=curves, width="content", alt=_curves_alt(on.runs))
     _compare_table(on.runs)
-    if flat:
-        for col, (label, t) in zip(st.columns(len(on.runs)), on.runs, strict=True):
-            col.vega_lite_chart(spec=boundary_spec_cached(t, size=round(0.36 * px),
-                                                          title=label),
-                                width="content", alt=_boundary_alt(t, label))
-    st.vega_lite_chart(spec=curves_spec(on.runs, width=round(0.82 * px),
-                                        height=round(0.42 * px)),
-                       width="content", alt=_curves_alt(on.runs))
+
+
+def _ending(t: Trainer) -> str:
+    """How the run ended, in a few words, for the line above the picture."""
+    if t.problem is not None:
+        return f" · paused at step {t.problem.step}: see below"
+    if t.finished is None:
+        return ""
+    how = "stopped early" if t.finished == "early_stop" else "done"
+    best = (f"; the best epoch, {t.best_epoch}, is restored" if t.restored is not None
+            else f"; best epoch {t.best_epoch}" if t.best_epoch else "")
+    return f" · {how}{best}"
 
 
 def _pct(v: float | None) -> str:

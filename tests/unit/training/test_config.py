@@ -43,7 +43,7 @@ def test_compare_builds_two_runs_on_the_same_data() -> None:
 def test_the_loss_mode_pits_plain_cross_entropy_against_focal(k: int, plain: str) -> None:
     cfg = replace(SMALL, dataset="blobs", n_classes=k, loss="focal")
     (a, ca), (b, cb) = compare_configs(cfg, "loss")
-    assert (ca.loss, cb.loss) == (plain, "focal")
+    assert (a, b) == ("cross-entropy", "focal loss") and (ca.loss, cb.loss) == (plain, "focal")
     first = [Trainer(c).model.state_dict() for c in (ca, cb)]  # same shape, same start
     assert all(torch.equal(first[0][n], first[1][n]) for n in first[0])
     assert set(COMPARE) >= {"off", "act", "reg", "loss"}

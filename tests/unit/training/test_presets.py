@@ -59,7 +59,7 @@ def test_the_pipeline_data_is_exactly_linearly_separable() -> None:
 def test_focal_loss_on_imbalanced_data_moves_early_recall_not_the_end() -> None:
     p = PRESETS["p4"]
     runs = [Trainer(c) for _, c in compare_configs(p.cfg, p.compare)]
-    ce, focal = runs
+    ce = runs[0]
     rare = rare_class(ce)
     assert rare == 1 and ce.val_class_counts[1] < 0.15 * ce.n_val
     train_together(runs, p.cfg.epochs)
