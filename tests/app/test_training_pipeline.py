@@ -114,6 +114,7 @@ def test_presets_break_it_and_bad_input(open_app: OpenPage) -> None:
     at.text_input(key="tr_hidden").input("64; __import__('os')").run()
     assert not at.exception
     assert "This run cannot start" in at.error[0].value
+    assert "Allowed: up to 6 whole numbers" in at.error[0].value  # what to type instead
     at.text_input(key="tr_hidden").input("8").run()
     assert_clean(at)
 
