@@ -68,7 +68,7 @@ BATCH_OPTIONS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
 # What each control accepts: a scene or an uploaded checkpoint must fit these to be shown.
 CHOICES: dict[str, list[Any]] = {"tr_lr": LR_OPTIONS, "tr_wd": WD_OPTIONS,
                                  "tr_bs": BATCH_OPTIONS, "tr_speed": SPEED_OPTIONS}
-RANGES: dict[str, tuple[float, float]] = {
+RANGES: dict[str, tuple[Any, Any]] = {  # (min, max) of the sliders and number inputs
     "tr_n": (4, 5000), "tr_noise": (0.0, 1.0), "tr_k": (2, 8), "tr_val": (0.0, 0.8),
     "tr_drop": (0.0, 0.9), "tr_ep": (1, 5000), "tr_pat": (0, 500)}
 SLOT = "tr_runs"  # state.rebuilt's slot for the runs on screen
@@ -176,19 +176,19 @@ def _settings() -> tuple[Callable[[], RunConfig], str]:
     seed = controls.seed_input("tr_seed")
     fixed_size = spec.min_size == spec.max_size
     with st.expander("Data", icon=":material/scatter_plot:"):
-        n = controls.number_input("Samples", min_value=4, max_value=5000, step=20,
-                                  value=DEFAULT["tr_n"], key="tr_n", disabled=fixed_size)
-        noise = controls.slider("Noise", 0.0, 1.0, DEFAULT["tr_noise"], 0.05, key="tr_noise",
-                                disabled=not spec.has_noise)
-        k = (controls.slider("Classes", 2, 8, 3, key="tr_k") if spec.variable_classes
-             else spec.n_classes)
-        val = controls.slider("Validation share", 0.0, 0.8, DEFAULT["tr_val"], 0.1,
+        n = controls.number_input("Samples", *RANGES["tr_n"], step=20, value=DEFAULT["tr_n"],
+                                  key="tr_n", disabled=fixed_size)
+        noise = controls.slider("Noise", *RANGES["tr_noise"], DEFAULT["tr_noise"], 0.05,
+                                key="tr_noise", disabled=not spec.has_noise)
+        k = (controls.slider("Classes", *RANGES["tr_k"], 3, key="tr_k")
+             if spec.variable_classes else spec.n_classes)
+        val = controls.slider("Validation share", *RANGES["tr_val"], DEFAULT["tr_val"], 0.1,
                               key="tr_val",
                               help="0 validates on the training data, as the lesson's XOR does")
         bs = controls.select_slider("Batch size", BATCH_OPTIONS, DEFAULT["tr_bs"], key="tr_bs")
     with st.expander("Model", icon=":material/hub:"):
         act = controls.selectbox("Activation", list(ACTIVATIONS), key="tr_act")
-        drop = controls.slider("Dropout", 0.0, 0.9, 0.0, 0.05, key="tr_drop")
+        drop = controls.slider("Dropout", *RANGES["tr_drop"], 0.0, 0.05, key="tr_drop")
         bn = controls.toggle("Batch norm", key="tr_bn")
     with st.expander("Loss and optimizer", icon=":material/tune:"):
         loss = controls.selectbox("Loss", list(LOSSES), key="tr_loss",
@@ -203,9 +203,10 @@ def _settings() -> tuple[Callable[[], RunConfig], str]:
         wd = controls.select_slider("Weight decay", WD_OPTIONS, 0.0, key="tr_wd",
                                     format_func=lambda v: f"{v:g}")
     with st.expander("Training", icon=":material/model_training:"):
-        epochs = controls.number_input("Epochs", 1, 5000, DEFAULT["tr_ep"], key="tr_ep")
-        patience = controls.number_input("Patience (0 = off)", 0, 500, DEFAULT["tr_pat"],
-                                         key="tr_pat")
+        epochs = controls.number_input("Epochs", *RANGES["tr_ep"], DEFAULT["tr_ep"],
+                                       key="tr_ep")
+        patience = controls.number_input("Patience (0 = off)", *RANGES["tr_pat"],
+                                         DEFAULT["tr_pat"], key="tr_pat")
         restore = controls.toggle("Restore the best weights at the end", key="tr_restore",
                                   help="What the lesson's pipeline means to do: it saves the "
                                        "best epoch's weights but never loads them back")
