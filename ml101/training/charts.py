@@ -191,10 +191,15 @@ def _grid_values(t: Trainer, probs: torch.Tensor) -> tuple[list[Any], list[Spec]
     transforms that name it: two classes send bare P(class 1) numbers, which Vega-Lite
     wraps as {"data": value}; more classes send {"c": class, "q": its probability}."""
     p = probs.double().mul(1e4).round().div(1e4)
+    broken = ~torch.isfinite(p).all(dim=1)  # weights that overflowed: blank cells, valid JSON
     if t.cfg.n_classes == 2:
-        return p[:, 1].tolist(), [{"calculate": "datum.data", "as": "p1"}]
+        p1 = p[:, 1].tolist()
+        if broken.any():  # records, as Vega-Lite wraps bare numbers, since null is no number
+            p1 = [{"data": None if b else v} for v, b in zip(p1, broken.tolist(), strict=True)]
+        return p1, [{"calculate": "datum.data", "as": "p1"}]
     conf, cls = p.max(dim=1)
-    return ([{"c": c, "q": q} for c, q in zip(cls.tolist(), conf.tolist(), strict=True)],
+    return ([{"c": None if b else c, "q": None if b else q} for c, q, b in
+             zip(cls.tolist(), conf.tolist(), broken.tolist(), strict=True)],
             [{"calculate": "datum.c", "as": "cls"}, {"calculate": "datum.q", "as": "conf"}])
 
 

@@ -84,6 +84,17 @@ def test_step_play_early_stop_restore_and_the_code(open_app: OpenPage, tmp_path:
     assert _metrics(at)["val loss"] == "–"
 
 
+def test_a_new_setting_while_playing_pauses_on_a_fresh_run(open_app: OpenPage) -> None:
+    at = open_app("training", tr_speed="5")
+    at.button(key="tr_play").click().run()
+    at.run()
+    assert _playing(at) and _runs(at)[0][1].epoch > 0
+    at.select_slider(key="tr_lr").set_value(0.03).run()
+    assert not _playing(at)
+    assert _runs(at)[0][1].cfg.lr == 0.03 and _runs(at)[0][1].epoch == 0
+    assert at.button(key="tr_play").label == "Play"
+
+
 def test_a_busy_server_says_so_and_trains_nothing(open_app: OpenPage) -> None:
     at = open_app("training")
     with contextlib.ExitStack() as taken:  # every heavy-work slot held by other learners

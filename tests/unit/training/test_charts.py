@@ -78,6 +78,18 @@ def test_boundary_map_holds_the_models_predictions(cfg: RunConfig) -> None:
     assert len(pts["data"]["values"]) == t.n_train + t.n_val
 
 
+@pytest.mark.parametrize("cfg", [SMALL, replace(PRESETS["p2"].cfg, epochs=2)],
+                         ids=["two-classes", "three-classes"])
+def test_weights_that_overflowed_leave_blank_cells_not_invalid_json(cfg: RunConfig) -> None:
+    t = Trainer(cfg)
+    with torch.no_grad():
+        next(t.model.parameters()).fill_(float("nan"))
+    spec = boundary_spec(t)
+    _valid(spec)
+    values = spec["layer"][0]["data"]["values"]
+    assert all(v.get("data", v.get("c")) is None for v in values)
+
+
 def test_grid_transforms_rebuild_the_cells_the_model_saw() -> None:
     t = Trainer(SMALL)
     g = _Grid(t, GRID)
