@@ -314,9 +314,6 @@ class Trainer:
         m.load_state_dict(self.snapshots[self.snapshot_epoch(epoch)])
         return m.eval()
 
-    def metrics_at(self, epoch: int) -> Epoch | None:
-        return self.history[epoch - 1] if 1 <= epoch <= len(self.history) else None
-
     def evaluate_at(self, epoch: int) -> tuple[float, float]:
         """Validation loss and accuracy of the snapshot shown for `epoch` (eval mode)."""
         loss, acc, _ = self._validate(model=self.model_at(epoch))

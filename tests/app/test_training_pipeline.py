@@ -135,6 +135,7 @@ def test_xor_shows_the_outcome_of_the_seed_and_why_it_fails(open_app: OpenPage) 
     at.button(key="tr_pre_xor").click().run()
     _play_to_the_end(at)
     assert "Seed 0 solves XOR: accuracy 100%" in shown_text(at)
+    assert f"Not every start does: seed {UNLUCKY_XOR_SEED} ends at 50%" in shown_text(at)
 
     at.button(key="tr_pre_xor_unlucky").click().run()
     assert at.number_input(key="tr_seed").value == UNLUCKY_XOR_SEED
@@ -144,6 +145,7 @@ def test_xor_shows_the_outcome_of_the_seed_and_why_it_fails(open_app: OpenPage) 
     warning = " ".join(w.value for w in at.warning)
     assert f"Seed {UNLUCKY_XOR_SEED} does not solve XOR: accuracy 50%" in warning
     assert f"{u.dead} are dead" in warning and "no straight line separates XOR" in warning
+    assert "seed 0 solves it with the very same code" in warning
     assert_clean(at)
 
 
