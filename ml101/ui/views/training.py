@@ -480,17 +480,18 @@ def _focal_verdict(runs: Sequence[tuple[str, Trainer]]) -> None:
         lines.append("| " + " | ".join(
             [label, *(_pct(t.history[e - 1].val_recall[rare]) for e in epochs
                       if e <= len(t.history))]) + " |")
-    share = t0.val_class_counts[rare] / t0.n_val
-    st.markdown(f"**Recall of the rare class {rare}** ({t0.val_class_counts[rare]} of "
-                f"{t0.n_val} validation points; always answering the other class would score "
-                f"{1 - share:.1%} accuracy):\n\n" + "\n".join(lines))
+    counts = t0.val_class_counts
+    common = max(range(len(counts)), key=counts.__getitem__)
+    st.markdown(f"**Recall of the rare class {rare}** ({counts[rare]} of {t0.n_val} validation "
+                f"points; always answering class {common} would score "
+                f"{counts[common] / t0.n_val:.1%} accuracy):\n\n" + "\n".join(lines))
     st.caption(
         "Focal loss scales each point's cross-entropy by (1 − p)², where p is the probability "
-        "given to its true class, so the many points already classed right count for little "
-        "and the rare class has more say in the first epochs. It does not weight the "
-        "classes, so once both runs have trained they settle on nearly the same boundary. "
-        "To trade common-class recall for rare-class recall, weight the classes: the focal "
-        "loss paper's α, or `BCEWithLogitsLoss(pos_weight=...)`.")
+        "the model gives its true class, so the points it already gets right, most of them "
+        "from the common class, count for little. It gives no class a weight of its own, "
+        "which is why the two runs can end up close. To trade common-class recall for "
+        "rare-class recall, weight the classes: the focal loss paper's α, or "
+        "`BCEWithLogitsLoss(pos_weight=...)`.")
 
 
 def _bug_notes(on: OnScreen) -> None:
