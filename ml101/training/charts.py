@@ -109,10 +109,10 @@ def curves_spec(runs: Runs | Trainer, at_epoch: int | None = None, width: int = 
                     {"field": "loss", "type": "quantitative", "format": ".4f"}]}
     curve = {"field": "curve", "type": "nominal", "title": None,
              "scale": {"domain": list(CURVES)}, "legend": {"orient": "top"}}
-    if several:
+    if several:  # the dashes are named in the title: one legend fits a narrow column
         loss_enc["color"] = run_colour
-        loss_enc["strokeDash"] = {**curve, "scale": {"domain": list(CURVES),
-                                                     "range": [[4, 3], [1, 0]]}}
+        loss_enc["strokeDash"] = {**curve, "legend": None,
+                                  "scale": {"domain": list(CURVES), "range": [[4, 3], [1, 0]]}}
     else:
         loss_enc["color"] = {**curve, "scale": {"domain": list(CURVES),
                                                 "range": list(style.SERIES[:2])}}
@@ -138,7 +138,8 @@ def curves_spec(runs: Runs | Trainer, at_epoch: int | None = None, width: int = 
     own = {"scale": {"color": "independent", "strokeDash": "independent"}}
     return {"autosize": PAD, "config": style.chart_config(), "spacing": 6, "vconcat": [
         {"layer": [loss, *rules], "width": width, "height": round(height * 0.62),
-         "title": "Loss", "resolve": own},
+         "title": "Loss: validation solid, training dashed" if several else "Loss",
+         "resolve": own},
         {"layer": [lower, *rules], "width": width, "height": round(height * 0.38),
          "title": title, "resolve": own},
     ]}
