@@ -6,7 +6,7 @@ import streamlit as st
 
 from ml101 import runtime
 from ml101.lesson_map import built_pages
-from ml101.ui.presenter import presenter_toggle
+from ml101.ui import deck, presenter
 
 runtime.configure()
 
@@ -14,6 +14,8 @@ st.set_page_config(
     page_title="ML101 Explorables: PyTorch Basics",
     page_icon=":material/school:",
     layout="wide",
+    # A projector link opens with the sidebar folded: the picture gets the whole screen.
+    initial_sidebar_state="collapsed" if presenter.from_url() else "auto",
 )
 
 sections: dict[str, list[st.Page]] = {}
@@ -25,9 +27,12 @@ for info in built_pages():
     sections.setdefault(info.section, []).append(page)
 
 nav = st.navigation(sections)
+shown = nav.url_path or "start"
+playing = deck.follow(shown)  # a lecture deck in the link opens its scene first
 
 with st.sidebar:
-    presenter_toggle()
+    presenter.presenter_toggle()
+    deck.chooser()
     st.caption(
         "Lesson 5 of ML101, made explorable. Every number here comes from real "
         "PyTorch running on this server's CPU."
@@ -35,8 +40,11 @@ with st.sidebar:
 
 # A run on the page the session was already on is a rerun (a control changed), else an
 # open; the load benchmark reports the two apart.
-shown = nav.url_path or "start"
 kind = "rerun" if st.session_state.get("ml101_shown") == shown else "open"
 st.session_state["ml101_shown"] = shown
 with runtime.logged_run(shown, kind):
     nav.run()
+    if playing:
+        deck.bar(*playing, shown)
+with st.sidebar:
+    deck.copy_scene(shown, {k: st.query_params.get_all(k) for k in st.query_params})

@@ -64,6 +64,13 @@ PAGES: tuple[PageInfo, ...] = (
         ("Automatic Differentiation with Autograd", "Gradient Accumulation"), "autograd", "ag",
     ),
     PageInfo(
+        "training_step.py", "One training step", ":material/footprint:", "Gradients",
+        "Walk one pass of the training loop on a real network and batch: zero_grad, each "
+        "layer forward, the loss, every node of backward, the optimizer's step.",
+        ("Training a Model: Complete Example", "Optimizers: Beyond Vanilla SGD"),
+        "one-step", "ts",
+    ),
+    PageInfo(
         "layers_modules.py", "Layers and modules", ":material/layers:", "Networks",
         "Pick a layer, feed it a shape, and see what comes out: parameters, shapes, "
         "and what each layer does to its input.",

@@ -1,5 +1,5 @@
-"""`python -m ml101.bench`: record a sweep to CSV (see ml101.bench.sweep.main)."""
+"""`python -m ml101.bench`: record a sweep to CSV (see ml101.bench.cli)."""
 
-from ml101.bench.sweep import main
+from ml101.bench.cli import main
 
 main()

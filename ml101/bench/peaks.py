@@ -60,31 +60,34 @@ class GpuSpec:
     tflops: dict[str, float]  # dtype key -> dense TFLOP/s
     bandwidth_gbps: float
     source: str
+    l2_mib: float = 0.0  # L2 cache as the driver reports it (NVIDIA's "50 MB" is 50 MiB)
 
 
 # Keys: fp64, fp32, tf32, fp16, bf16 (matmul figures; tensor cores where the card has them).
+# L2: the Hopper (GH100) and Ampere (GA100) architecture whitepapers and Turing's TU104;
+# Apple publishes no GPU cache size, so its chips have none here.
 GPU_SPECS: tuple[GpuSpec, ...] = (
     GpuSpec("NVIDIA H200", r"H200",
             {"fp64": 67, "fp32": 67, "tf32": 494.5, "fp16": 989.5, "bf16": 989.5}, 4800,
-            "NVIDIA H200 Tensor Core GPU datasheet (SXM; sparsity figures halved)"),
+            "NVIDIA H200 Tensor Core GPU datasheet (SXM; sparsity figures halved)", 50),
     GpuSpec("NVIDIA H100 PCIe", r"H100.*PCIe",
             {"fp64": 51, "fp32": 51, "tf32": 378, "fp16": 756, "bf16": 756}, 2000,
-            "NVIDIA H100 Tensor Core GPU datasheet (PCIe; sparsity figures halved)"),
+            "NVIDIA H100 Tensor Core GPU datasheet (PCIe; sparsity figures halved)", 50),
     GpuSpec("NVIDIA H100 SXM", r"H100",
             {"fp64": 67, "fp32": 67, "tf32": 494.5, "fp16": 989.5, "bf16": 989.5}, 3350,
-            "NVIDIA H100 Tensor Core GPU datasheet (SXM; sparsity figures halved)"),
+            "NVIDIA H100 Tensor Core GPU datasheet (SXM; sparsity figures halved)", 50),
     GpuSpec("NVIDIA A100 80GB SXM", r"A100.*SXM.*80",
             {"fp64": 19.5, "fp32": 19.5, "tf32": 156, "fp16": 312, "bf16": 312}, 2039,
-            "NVIDIA A100 Tensor Core GPU datasheet (80GB SXM; dense)"),
+            "NVIDIA A100 Tensor Core GPU datasheet (80GB SXM; dense)", 40),
     GpuSpec("NVIDIA A100 80GB PCIe", r"A100.*80",
             {"fp64": 19.5, "fp32": 19.5, "tf32": 156, "fp16": 312, "bf16": 312}, 1935,
-            "NVIDIA A100 Tensor Core GPU datasheet (80GB PCIe; dense)"),
+            "NVIDIA A100 Tensor Core GPU datasheet (80GB PCIe; dense)", 40),
     GpuSpec("NVIDIA A100 40GB", r"A100",
             {"fp64": 19.5, "fp32": 19.5, "tf32": 156, "fp16": 312, "bf16": 312}, 1555,
-            "NVIDIA A100 Tensor Core GPU datasheet (40GB; dense)"),
+            "NVIDIA A100 Tensor Core GPU datasheet (40GB; dense)", 40),
     GpuSpec("NVIDIA T4", r"\bT4\b",
             {"fp32": 8.1, "fp16": 65}, 320,
-            "NVIDIA T4 Tensor Core GPU datasheet (FP16 is mixed precision on tensor cores)"),
+            "NVIDIA T4 Tensor Core GPU datasheet (FP16 is mixed precision on tensor cores)", 4),
     GpuSpec("Apple M1 Ultra", r"M1 Ultra", {"fp32": 21}, 800,
             "Apple newsroom, M1 Ultra announcement (March 2022)"),
     GpuSpec("Apple M1 Max", r"M1 Max", {"fp32": 10.4}, 400,

@@ -12,9 +12,12 @@ from typing import Any
 
 import streamlit as st
 
+from ml101.ui import deck
+
 
 def _bound(widget: Callable[..., Any]) -> Callable[..., Any]:
     def control(label: str, *args: Any, key: str, **kwargs: Any) -> Any:
+        deck.seed(widget, key, label, args, kwargs)  # a lecture deck's scene sets it
         return widget(label, *args, key=key, bind="query-params", **kwargs)
 
     control.__name__ = widget.__name__
@@ -38,6 +41,7 @@ checkbox = _bound(st.checkbox)
 
 def tabs(labels: list[str], *, key: str) -> Any:
     """Tabs whose selection is part of the URL, so a link opens the right tab."""
+    deck.seed_tab(key, labels)
     return st.tabs(labels, key=key, bind="query-params", on_change="rerun")
 
 

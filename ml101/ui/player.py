@@ -65,6 +65,9 @@ class Player:
         self.what = what
         self.state: _State = st.session_state.setdefault(f"{prefix}_player", _State())
         self.speed: Any = None
+        if st.session_state.pop(f"{prefix}_autoplay", False):  # a deck scene says play
+            self.state.playing = True
+            self.state.last_tick = time.monotonic() - tick_s
 
     @property
     def playing(self) -> bool:

@@ -1,0 +1,64 @@
+"""The default lecture deck, played in Chromium as a presenter would: every scene opens
+without an error box or a refused value, → and Space go on, ← goes back, Home goes to the
+first scene. A screenshot of every scene at 1920x1080 in presenter mode lands in
+artifacts/screenshots/deck-<NN>.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from ml101.deck import load_deck
+from tests.e2e.layout import SHOTS
+from tests.e2e.live import CHROMIUM, chromium, error_boxes, live_server, wait_idle
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(os.environ.get("ML101_REQUIRE_BROWSER") != "1"
+                       and not Path(CHROMIUM).exists(),
+                       reason="Debian's chromium is not installed"),
+]
+REFUSED = '.st-key-deck_bar [data-testid="stAlertContentWarning"]'
+
+
+def _scene(url: str) -> int:
+    found = re.search(r"[?&]scene=(\d+)", url)
+    return int(found.group(1)) if found else 0
+
+
+def _settle(tab: object, n: int) -> None:
+    tab.wait_for_function(f"() => /[?&]scene={n}(&|$)/.test(location.search)",  # type: ignore[attr-defined]
+                          timeout=60_000)
+    wait_idle(tab)
+
+
+@pytest.mark.timeout(900)
+def test_the_lesson_deck_plays_scene_by_scene() -> None:
+    deck = load_deck("lesson-5")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with live_server(env={"ML101_TORCH_THREADS": "1"}) as srv, chromium() as browser:
+        tab = browser.new_page(viewport={"width": 1920, "height": 1080})
+        tab.goto(f"{srv.url}/?deck=lesson-5&present=1")
+        _settle(tab, 1)
+        for n, scene in enumerate(deck.scenes, start=1):
+            assert error_boxes(tab) == [], f"scene {n} ({scene.title})"
+            refused = tab.locator(REFUSED)
+            assert refused.count() == 0, [refused.nth(i).inner_text()
+                                          for i in range(refused.count())]
+            assert tab.locator(".st-key-deck_bar").get_by_text(scene.title).first.is_visible(), \
+                scene.title
+            path = "/" if scene.page == "start" else f"/{scene.page}"
+            assert tab.url.split("?")[0].endswith(path), (n, tab.url)
+            tab.screenshot(path=str(SHOTS / f"deck-{n:02d}.png"))
+            if n < len(deck.scenes):
+                tab.keyboard.press("ArrowRight" if n % 2 else "Space")
+                _settle(tab, n + 1)
+        tab.keyboard.press("ArrowLeft")
+        _settle(tab, len(deck.scenes) - 1)
+        tab.keyboard.press("Home")
+        _settle(tab, 1)
+        assert _scene(tab.url) == 1
