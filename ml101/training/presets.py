@@ -31,9 +31,10 @@ UNLUCKY_XOR_SEED = 2  # 50% after 2000 epochs; seed 0 solves XOR
 
 PRESETS: dict[str, Preset] = {
     "overfit": Preset(
-        "Overfit, then stop early", RunConfig(), speed=2,
+        "Overfit, then stop early", RunConfig(restore_best=True), speed=2,
         note="80 noisy training points and a 128-128 network: it memorises the noise, "
-             "validation loss turns up, early stopping steps in. Then press Restore best."),
+             "validation loss turns up, early stopping steps in and loads the best epoch's "
+             "weights back."),
     "xor": Preset(
         "Lesson: XOR", _XOR, speed=100,
         note="The lesson's 2-4-1 ReLU network, SGD lr 0.5, 2000 full-batch epochs, checked "

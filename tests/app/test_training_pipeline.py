@@ -14,9 +14,10 @@ from streamlit.testing.v1 import AppTest
 
 from ml101 import runtime
 from ml101.datasets import DATASETS
+from ml101.deck import load_deck
 from ml101.losses import LOSSES
 from ml101.training import checkpoints as ckpt
-from ml101.training.config import COMPARE, TRAINING_OPTIMIZERS, RunConfig
+from ml101.training.config import BUGS, COMPARE, TRAINING_OPTIMIZERS
 from ml101.training.presets import BREAK_PRESETS, PRESETS, UNLUCKY_XOR_SEED
 from ml101.training.trainer import Trainer
 from ml101.ui.views import training as view
@@ -37,8 +38,7 @@ def _playing(at: AppTest) -> bool:
     return at.session_state["tr_player"].playing
 
 
-def _play_to_the_end(at: AppTest, limit: int = 40) -> Trainer:
-    at.button(key="tr_play").click().run()
+def _until_paused(at: AppTest, limit: int = 40) -> Trainer:
     for _ in range(limit):
         if not _playing(at):
             break
@@ -47,12 +47,19 @@ def _play_to_the_end(at: AppTest, limit: int = 40) -> Trainer:
     return _runs(at)[0][1]
 
 
+def _play_to_the_end(at: AppTest, limit: int = 40) -> Trainer:
+    at.button(key="tr_play").click().run()
+    return _until_paused(at, limit)
+
+
 def test_step_play_early_stop_restore_and_the_code(open_app: OpenPage, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_app("training", tr_speed="100")
     assert_clean(at)
     assert _metrics(at)["val loss"] == "–"
-    ref = Trainer(RunConfig())
+    cfg = PRESETS["overfit"].cfg  # the page opens on this scene
+    assert cfg.restore_best and at.toggle(key="tr_restore").value
+    ref = Trainer(cfg)
     ref.run(1)
     at.button(key="tr_step").click().run()
     assert _metrics(at)["val loss"] == f"{ref.history[0].val_loss:.4f}"
@@ -64,13 +71,14 @@ def test_step_play_early_stop_restore_and_the_code(open_app: OpenPage, tmp_path:
     text = shown_text(at)
     assert f"Early stopping at epoch {ref.epoch}" in text
     assert f"{ref.best_val_loss:.4f} (epoch {ref.best_epoch})" in text
+    r = ref.restored  # the best weights are loaded back when the run ends
+    assert (f"Restored the weights of epoch {r.epoch}: validation loss "
+            f"{r.val_loss_before:.4f} → {r.val_loss_after:.4f}") in text
+    progress = at.get("progress")[0]  # said above the picture too
+    assert progress.value == round(100 * t.epoch / 300)
+    assert progress.text.endswith(f"stopped early; the best epoch, {r.epoch}, is restored")
     assert at.button(key="tr_step").disabled  # the end: Step is off, Play starts over
     assert_clean(at)
-
-    at.button(key="tr_best").click().run()
-    r = ref.restore_best()
-    assert (f"Restored the weights of epoch {r.epoch}: validation loss "
-            f"{r.val_loss_before:.4f} → {r.val_loss_after:.4f}") in shown_text(at)
 
     script = next(c.value for c in at.code if "torch.manual_seed(seed)" in c.value)
     ns: dict = {}
@@ -82,6 +90,22 @@ def test_step_play_early_stop_restore_and_the_code(open_app: OpenPage, tmp_path:
     at.button(key="tr_reset").click().run()  # fresh weights, same settings
     assert _runs(at)[0][1] is not t and _runs(at)[0][1].epoch == 0
     assert _metrics(at)["val loss"] == "–"
+
+
+def test_restore_best_by_hand_after_a_pause(open_app: OpenPage) -> None:
+    at = open_app("training", tr_restore="false", tr_speed="5")
+    at.button(key="tr_play").click().run()
+    for _ in range(3):
+        at.run()
+    at.button(key="tr_play").click().run()  # pause
+    t = _runs(at)[0][1]
+    assert not _playing(at) and not t.done and t.restored is None
+    at.button(key="tr_best").click().run()
+    r = t.restored
+    assert r is not None and r.epoch == t.best_epoch
+    assert (f"Restored the weights of epoch {r.epoch}: validation loss "
+            f"{r.val_loss_before:.4f} → {r.val_loss_after:.4f}") in shown_text(at)
+    assert "tr_best" not in widget_keys(at)
 
 
 def test_a_new_setting_while_playing_pauses_on_a_fresh_run(open_app: OpenPage) -> None:
@@ -241,12 +265,26 @@ def test_an_uploaded_checkpoint_resumes_the_run(open_app: OpenPage) -> None:
     assert "Your current run is kept as it was" in at.error[0].value and not at.exception
 
 
+@pytest.mark.parametrize("n", [n for n, sc in enumerate(load_deck("lesson-5").scenes, 1)
+                               if sc.page == "training"])
+def test_the_lesson_decks_scenes_open_and_play(n: int) -> None:
+    scene = load_deck("lesson-5").scenes[n - 1]
+    at = open_page("training", deck="lesson-5", scene=str(n))
+    assert_clean(at)
+    assert _playing(at) == scene.play
+    if "tr_bug" in scene.controls:
+        assert BUGS[_runs(at)[0][1].cfg.bug] == scene.controls["tr_bug"]
+    if "restores the best weights" in scene.narration:  # what the presenter will say
+        t = _until_paused(at, limit=150)
+        assert t.finished == "early_stop" and t.restored is not None
+
+
 def test_two_sessions_training_at_once_never_see_each_other() -> None:
     """Two learners in one server process, their ticks interleaved (AppTest itself is not
     thread-safe, so the interleaving is done tick by tick): both use dropout, so both draw
     on torch's process-wide RNG, yet each run equals the same run trained alone."""
     cfgs = {s: replace(PRESETS["overfit"].cfg, seed=s, dropout=0.2, epochs=6, patience=0)
-            for s in (1, 2)}
+            for s in (1, 2)}  # the page's default scene, changed by the links below
     apps = {s: open_page("training", tr_seed=str(s), tr_drop="0.2", tr_ep="6", tr_pat="0",
                          tr_speed="2") for s in cfgs}
     for at in apps.values():

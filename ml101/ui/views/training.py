@@ -187,11 +187,14 @@ def _settings() -> tuple[Callable[[], RunConfig], str]:
                               help="0 validates on the training data, as the lesson's XOR does")
         bs = controls.select_slider("Batch size", BATCH_OPTIONS, DEFAULT["tr_bs"], key="tr_bs")
     with st.expander("Model", icon=":material/hub:"):
-        act = controls.selectbox("Activation", list(ACTIVATIONS), key="tr_act")
-        drop = controls.slider("Dropout", *RANGES["tr_drop"], 0.0, 0.05, key="tr_drop")
-        bn = controls.toggle("Batch norm", key="tr_bn")
+        act = controls.selectbox("Activation", list(ACTIVATIONS), key="tr_act",
+                                 index=list(ACTIVATIONS).index(DEFAULT["tr_act"]))
+        drop = controls.slider("Dropout", *RANGES["tr_drop"], DEFAULT["tr_drop"], 0.05,
+                               key="tr_drop")
+        bn = controls.toggle("Batch norm", DEFAULT["tr_bn"], key="tr_bn")
     with st.expander("Loss and optimizer", icon=":material/tune:"):
         loss = controls.selectbox("Loss", list(LOSSES), key="tr_loss",
+                                  index=list(LOSSES).index(DEFAULT["tr_loss"]),
                                   format_func=lambda x: LOSSES[x].label)
         if loss == "cross_entropy":
             st.caption("`nn.CrossEntropyLoss` takes raw scores (logits; no softmax layer, it "
@@ -200,19 +203,22 @@ def _settings() -> tuple[Callable[[], RunConfig], str]:
         opt = controls.selectbox("Optimizer", list(TRAINING_OPTIMIZERS), key="tr_opt",
                                  index=list(TRAINING_OPTIMIZERS).index(DEFAULT["tr_opt"]),
                                  format_func=lambda x: TRAINING_OPTIMIZERS[x])
-        wd = controls.select_slider("Weight decay", WD_OPTIONS, 0.0, key="tr_wd",
+        wd = controls.select_slider("Weight decay", WD_OPTIONS, DEFAULT["tr_wd"], key="tr_wd",
                                     format_func=lambda v: f"{v:g}")
     with st.expander("Training", icon=":material/model_training:"):
         epochs = controls.number_input("Epochs", *RANGES["tr_ep"], DEFAULT["tr_ep"],
                                        key="tr_ep")
         patience = controls.number_input("Patience (0 = off)", *RANGES["tr_pat"],
                                          DEFAULT["tr_pat"], key="tr_pat")
-        restore = controls.toggle("Restore the best weights at the end", key="tr_restore",
+        restore = controls.toggle("Restore the best weights at the end",
+                                  DEFAULT["tr_restore"], key="tr_restore",
                                   help="What the lesson's pipeline means to do: it saves the "
                                        "best epoch's weights but never loads them back")
         bug = controls.selectbox("Mistake on purpose", list(BUGS), key="tr_bug",
+                                 index=list(BUGS).index(DEFAULT["tr_bug"]),
                                  format_func=lambda x: BUGS[x])
         mode = controls.selectbox("Side by side", list(COMPARE), key="tr_cmp",
+                                  index=list(COMPARE).index(DEFAULT["tr_cmp"]),
                                   format_func=lambda x: COMPARE[x])
 
     def config() -> RunConfig:
@@ -261,12 +267,12 @@ def stage_section() -> OnScreen:
     picture, side = stage(controls=1.0, picture=2.0)
     with side:
         config, mode = _settings()
+    replaced: list[bool] = []  # whether new settings replaced a run on screen
     try:
         cfg = config()
-        rebuilt: list[bool] = []
 
         def build() -> list[tuple[str, Trainer]]:
-            rebuilt.append(True)
+            replaced.append(SLOT in st.session_state)
             return _fresh_runs(cfg, mode)
 
         runs = state.rebuilt(SLOT, (cfg, mode), build)
@@ -274,8 +280,8 @@ def stage_section() -> OnScreen:
         picture.error(f"This run cannot start: {exc}")
         st.stop()
     player = Player("tr", _transport(runs), tick_s=TICK_S)
-    if rebuilt:
-        player.pause()  # new settings: the new run waits for Play
+    if any(replaced):
+        player.pause()  # new settings: the new run waits for Play (a deck's first may play)
     on = OnScreen(cfg, mode, runs, player)
     with picture:
         player.controls(SPEED_OPTIONS, default=DEFAULT["tr_speed"],
