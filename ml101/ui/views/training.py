@@ -17,6 +17,7 @@ from typing import Any
 
 import streamlit as st
 
+from ml101 import style
 from ml101.datasets import DATASETS
 from ml101.losses import LOSSES, saturation_demo
 from ml101.models import (
@@ -60,6 +61,7 @@ from ml101.training.trainer import (
 from ml101.ui import controls, state
 from ml101.ui.layout import explain, picture_px, show_code, stage
 from ml101.ui.player import Player, Tick, Transport
+from ml101.ui.presenter import is_presenting
 
 LR_OPTIONS = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.05, 0.1, 0.3, 0.5, 1.0, 3.0, 10.0, 30.0,
               100.0]
@@ -140,6 +142,22 @@ def _saturation() -> dict[str, float]:
 
 
 # --- the first screen ----------------------------------------------------------------------
+
+
+# On a projector chart text grows with the page's type (presenter mode enlarges that).
+_PROJECTED = {part: {k: round(v * 1.4) if k.lower().endswith("fontsize") else v
+                     for k, v in settings.items()}
+              for part, settings in style.chart_config().items()}
+_PROJECTED["title"]["subtitleFontSize"] = round(style.FONT["label"] * 1.4)
+
+
+def _chart(where: Any, spec: dict[str, Any], alt: str) -> None:
+    """Draw a spec at its own size, with its text alternative, type grown on a projector."""
+    if is_presenting():
+        spec = {**spec, "config": _PROJECTED}
+    where.vega_lite_chart(spec=spec, width="content", alt=alt)
+
+
 
 
 def _scenes() -> None:
@@ -296,7 +314,9 @@ def stage_section() -> OnScreen:
 
 def _picture(on: OnScreen) -> None:
     """The live part: progress, numbers, boundary and curves. Reruns on every tick."""
-    px = picture_px()
+    # the boundary and the curves share the picture's width; on a projector (sidebar
+    # folded, the column some 1,300 px at 1920) they take more of it, and wrap if need be
+    px = picture_px() * (1.3 if is_presenting() else 1.0)
     flat = DATASETS[on.cfg.dataset].n_features == 2
     if len(on.runs) == 1:
         t = on.main
@@ -306,17 +326,14 @@ def _picture(on: OnScreen) -> None:
         units = t.relu_units() if t.cfg.dataset == "xor" else None
         if units is not None:  # the XOR story, live: which hidden units can still bend
             st.caption(f":material/neurology: {_units_line(units, t.n_train)}")
-        if flat:
-            c1, c2 = st.columns([0.52, 0.48])
-            c1.vega_lite_chart(spec=boundary_spec_cached(t, size=round(0.42 * px)),
-                               width="content", alt=_boundary_alt(t))
-            c2.vega_lite_chart(spec=curves_spec(on.runs, width=round(0.36 * px),
-                                                height=round(0.46 * px)),
-                               width="content", alt=_curves_alt(on.runs))
+        if flat:  # side by side where they fit, the boundary first where they do not
+            with st.container(horizontal=True, gap="large"):
+                _chart(st, boundary_spec_cached(t, size=round(0.42 * px)), _boundary_alt(t))
+                _chart(st, curves_spec(on.runs, width=round(0.36 * px),
+                                       height=round(0.46 * px)), _curves_alt(on.runs))
         else:
-            st.vega_lite_chart(spec=curves_spec(on.runs, width=round(0.9 * px),
-                                                height=round(0.4 * px)),
-                               width="content", alt=_curves_alt(on.runs))
+            _chart(st, curves_spec(on.runs, width=round(0.9 * px), height=round(0.4 * px)),
+                   _curves_alt(on.runs))
         last = t.history[-1] if t.history else None
         left = t.epochs_left_before_stop
         # a row that wraps (two by two on a phone) instead of columns that stack
@@ -337,13 +354,12 @@ def _picture(on: OnScreen) -> None:
     if flat:  # the runs' boundaries stacked beside their shared curves
         c1, c2 = st.columns([0.42, 0.58])
         for i, (label, t) in enumerate(on.runs):
-            c1.vega_lite_chart(spec=boundary_spec_cached(t, size=round(0.26 * px),
-                                                         title=label,
-                                                         legend=i == len(on.runs) - 1),
-                               width="content", alt=_boundary_alt(t, label))
-        c2.vega_lite_chart(spec=curves, width="content", alt=_curves_alt(on.runs))
+            _chart(c1, boundary_spec_cached(t, size=round(0.26 * px), title=label,
+                                            legend=i == len(on.runs) - 1),
+                   _boundary_alt(t, label))
+        _chart(c2, curves, _curves_alt(on.runs))
     else:
-        st.vega_lite_chart(spec=curves, width="content", alt=_curves_alt(on.runs))
+        _chart(st, curves, _curves_alt(on.runs))
     _compare_table(on.runs)
 
 
@@ -544,16 +560,15 @@ def rewind_section(on: OnScreen) -> None:
                f"{acc_at:.1%}. The grey dashed line marks it, the green one the best epoch.")
     flat = DATASETS[on.cfg.dataset].n_features == 2
     cols = st.columns([1.1, 1, 1] if flat else [1.4, 1])
-    cols[0].vega_lite_chart(spec=curves_spec(main, at_epoch=shown, width=220, height=240),
-                            width="content", alt=_curves_alt(on.runs))
+    _chart(cols[0], curves_spec(main, at_epoch=shown, width=220, height=240),
+           _curves_alt(on.runs))
     if flat:
-        cols[1].vega_lite_chart(spec=boundary_spec(main, model_at, size=230,
-                                                   title=f"Boundary at epoch {shown}"),
-                                width="content", alt=_boundary_alt(main))
+        _chart(cols[1], boundary_spec(main, model_at, size=230,
+                                      title=f"Boundary at epoch {shown}"), _boundary_alt(main))
     matrix = main.confusion(model_at)
     with cols[-1]:
-        st.vega_lite_chart(spec=confusion_spec(matrix, size=180), width="content",
-                           alt=f"Confusion matrix at epoch {shown}: {matrix}")
+        _chart(st, confusion_spec(matrix, size=180),
+               f"Confusion matrix at epoch {shown}: {matrix}")
         rows = [(i, sum(matrix[i]), _pct(a)) for i, a in enumerate(per_class_accuracy(matrix))]
         st.markdown(f"**Recall per class at epoch {shown}**\n\n| class | validation samples "
                     "| recall |\n|---|---:|---:|\n"
