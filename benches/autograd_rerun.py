@@ -1,5 +1,5 @@
-"""Rerun time of the autograd page, measured with AppTest, for the lesson's presets and a
-50-node expression. Target: median rerun under 100 ms.
+"""Rerun time of the autograd page, measured with AppTest, for the lesson's presets, a
+50-node expression and a step of the backward walk. Target: median rerun under 100 ms.
 
 The Home page's rerun is measured in the same run as a baseline (the router, sidebar
 and AppTest overhead every page pays), and the core's own share (trace + DOT +
@@ -26,6 +26,7 @@ from report import headline  # noqa: E402
 
 from ml101.autograd import graph as ag  # noqa: E402
 from ml101.autograd import lessons as lessons  # noqa: E402
+from ml101.autograd.charts import to_dot  # noqa: E402
 from ml101.autograd.expression import parse_program, parse_variables  # noqa: E402
 from tests.conftest import open_page  # noqa: E402
 
@@ -86,8 +87,8 @@ def main() -> None:
 
         def core(program=program, variables=variables) -> None:
             tr = ag.trace(program, variables, {})
-            ag.to_dot(tr, len(tr.steps))
-            ag.gradient_check(program, variables, {})
+            to_dot(tr, len(tr.steps))
+            ag.gradient_check(tr)
 
         _, _, core_cpu = median_ms(core, args.reruns)
         verdict = ("wall+CPU" if med < TARGET_MS else "CPU only") if cpu < TARGET_MS \
@@ -96,6 +97,21 @@ def main() -> None:
                  med < TARGET_MS)
         print(f"{label[:34]:<34} {len(tr.nodes):>5} {med:>9.1f} ms {p90:>6.1f} ms "
               f"{cpu:>8.1f} ms {core_cpu:>6.1f} ms {cpu / home_cpu:>6.1f}x {verdict:>9}")
+    at = open_page("autograd")
+    at.button(key="ag_bw_reset").click().run()
+    presses = iter(range(10**9))
+
+    def press() -> None:
+        """Step forward, then back: the player's transport, one node at a time."""
+        at.button(key="ag_bw_step" if next(presses) % 2 == 0 else "ag_bw_back").click().run()
+
+    press()  # warm
+    med, p90, cpu = median_ms(press, args.reruns)
+    label = "Step / Back one node (player)"
+    headline(f"rerun /autograd: {label}", med, "ms", f"< {TARGET_MS:.0f} ms median",
+             med < TARGET_MS)
+    print(f"{label:<34} {'':>5} {med:>9.1f} ms {p90:>6.1f} ms {cpu:>8.1f} ms {'':>9} "
+          f"{cpu / home_cpu:>6.1f}x {('wall+CPU' if med < TARGET_MS else 'CPU only'):>9}")
     print(f"\n'core CPU' is trace + DOT + gradient check without Streamlit. 'x Home' is the "
           f"CPU ratio to the Home page's rerun. Target: median rerun < {TARGET_MS:.0f} ms "
           "('CPU only': met in CPU time, not in wall time on this loaded machine).")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -70,3 +72,12 @@ def assert_clean(at: AppTest) -> None:
     """No exception and no error box: what a learner should see by default."""
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def run_script(code: str) -> tuple[dict, str]:
+    """Run a page's "Show the code" script: its namespace and what it printed."""
+    ns: dict = {}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code, ns)
+    return ns, out.getvalue()

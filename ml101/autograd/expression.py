@@ -21,6 +21,8 @@ from typing import Any
 
 import torch
 
+from ml101.inputs import InputError
+
 MAX_CHARS = 600
 MAX_VARIABLE_CHARS = 1200
 MAX_NODES = 300
@@ -40,6 +42,14 @@ FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "min": torch.min,
 }
 METHODS = frozenset(FUNCTIONS)
+EXPRESSION_ALLOWED = (
+    "numbers, variable names, + - * / ** @, unary minus, parentheses, and the functions "
+    + ", ".join(sorted(FUNCTIONS)) + " (also as methods, e.g. z.mean()); statements "
+    "separated by ; name intermediate results, e.g. y = 2*x; out = y.sum()")
+VARIABLES_ALLOWED = (
+    "name = value, separated by ;, where a value is a number, a list such as [1, 2, 3] or a "
+    f"matrix such as [[1, 2], [3, 4]] (at most {MAX_VARIABLE_ELEMENTS} numbers each, "
+    f"{MAX_VARIABLES} variables)")
 
 _BINOPS: dict[type, tuple[str, Callable[[Any, Any], Any]]] = {
     ast.Add: ("+", operator.add), ast.Sub: ("-", operator.sub), ast.Mult: ("*", operator.mul),
@@ -69,12 +79,19 @@ Value = torch.Tensor | Number
 Nested = float | list[float] | list[list[float]]
 
 
-class ExprError(ValueError):
-    """Bad input, with the offending token and where it is (1-based column)."""
+class ExprError(InputError):
+    """Bad input, with the offending token and where it is (1-based line and column).
 
-    def __init__(self, message: str, token: str | None = None, column: int | None = None,
-                 line: int | None = None) -> None:
-        self.message, self.token, self.column, self.line = message, token, column, line
+    One of the InputError family; its message names the token ("`9**9` at column 4: ...")
+    because an expression is longer than a shape, and ends with what is allowed only where
+    the problem is about the vocabulary (other problems say what to do instead)."""
+
+    allowed = ""
+
+    def __init__(self, problem: str, token: str | None = None, column: int | None = None,
+                 line: int | None = None, allowed: str = "") -> None:
+        self.problem, self.token, self.column, self.line = problem, token, column, line
+        self.allowed = allowed
         where = ""
         if column is not None:
             where = f"column {column}" if not line or line == 1 else f"line {line}, column {column}"
@@ -83,7 +100,7 @@ class ExprError(ValueError):
             prefix = f"`{token}` at {where}: "
         elif where:
             prefix = f"At {where}: "
-        super().__init__(prefix + message)
+        ValueError.__init__(self, prefix + problem + (f". Allowed: {allowed}." if allowed else ""))
 
 
 @functools.lru_cache(maxsize=256)
@@ -109,9 +126,9 @@ def _token(source: str, node: ast.AST) -> str:
     return text if len(text) <= 24 else text[:23] + "…"
 
 
-def _fail(source: str, node: ast.AST, message: str) -> ExprError:
-    return ExprError(message, _token(source, node), getattr(node, "col_offset", -1) + 1,
-                     getattr(node, "lineno", None))
+def _fail(source: str, node: ast.AST, problem: str, allowed: str = "") -> ExprError:
+    return ExprError(problem, _token(source, node), getattr(node, "col_offset", -1) + 1,
+                     getattr(node, "lineno", None), allowed)
 
 
 def _parse(text: str, what: str, limit: int) -> ast.Module:
@@ -199,9 +216,7 @@ def parse_program(text: str, variables: Mapping[str, Any] | tuple[str, ...]) -> 
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED):
             what = _FRIENDLY.get(type(node), type(node).__name__)
-            allowed = "numbers, variable names, + - * / ** @, unary minus, parentheses"
-            raise _fail(text, node, f"{what} is not allowed here; allowed: {allowed}, "
-                        f"and the functions {', '.join(sorted(FUNCTIONS))}")
+            raise _fail(text, node, f"{what} is not allowed here", EXPRESSION_ALLOWED)
         if isinstance(node, ast.Constant):
             _check_number(text, node)
         elif isinstance(node, ast.Name) and node.id.startswith("_"):
@@ -241,8 +256,7 @@ def _check_call(text: str, node: ast.Call) -> None:
     func = node.func
     if isinstance(func, ast.Name):
         if func.id not in FUNCTIONS:
-            raise _fail(text, func, "is not an allowed function; allowed: "
-                        + ", ".join(sorted(FUNCTIONS)))
+            raise _fail(text, func, "is not an allowed function", EXPRESSION_ALLOWED)
         if len(node.args) != 1 or node.keywords:
             raise _fail(text, node, f"{func.id}(...) takes exactly one argument")
         return
@@ -250,8 +264,7 @@ def _check_call(text: str, node: ast.Call) -> None:
         if node.args or node.keywords:
             raise _fail(text, node, f".{func.attr}() takes no arguments here")
         return
-    raise _fail(text, func, "is not an allowed call; allowed functions: "
-                + ", ".join(sorted(FUNCTIONS)) + "; methods the same, e.g. z.mean()")
+    raise _fail(text, func, "is not an allowed call", EXPRESSION_ALLOWED)
 
 
 def _check_names(text: str, expr: ast.AST, known: set[str]) -> None:
@@ -279,7 +292,7 @@ def parse_variables(text: str) -> dict[str, Variable]:
     for stmt in tree.body:
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], ast.Name)):
-            raise _fail(text, stmt, "write each variable as name = value, e.g. x = [1, 2, 3]")
+            raise _fail(text, stmt, "write each variable as name = value", VARIABLES_ALLOWED)
         name = stmt.targets[0].id
         if name.startswith("_") or name in FUNCTIONS or name == "torch" or len(name) > MAX_NAME:
             raise _fail(text, stmt.targets[0], "cannot be used as a variable name")
@@ -313,7 +326,7 @@ def _literal(text: str, node: ast.AST, depth: int) -> tuple[Nested, tuple[int, .
         if len(shapes) != 1:
             raise _fail(text, node, "rows must all have the same length")
         return [v for v, _ in items], (len(items), *shapes.pop())  # type: ignore[misc]
-    raise _fail(text, node, "a value is a number, a list of numbers, or a list of such lists")
+    raise _fail(text, node, "this is not a value", VARIABLES_ALLOWED)
 
 
 # ---------------------------------------------------------------- evaluation

@@ -1,17 +1,14 @@
-"""PyTorch's own autograd graph, walked, traced through backward, and drawn as DOT.
+"""PyTorch's own autograd graph, walked and traced through backward.
 
 `trace` evaluates a checked program (see ml101.autograd.expression), walks `grad_fn` and
 `next_functions` from the output, and runs the real `backward()` with a hook on every
 node, so the steps come out in the order PyTorch's engine runs them, each with the
-gradient that arrived (upstream) and the gradients it passed on. `to_dot` draws the
-graph at any backward step: values in blue, gradients in orange, the current node
-highlighted. Unlike micrograd's draw_dot it handles tensors; unlike torchviz's
-make_dot it shows values and gradients and needs no Graphviz binary.
+gradient that arrived (upstream) and the gradients it passed on. `chain_rule` spells one
+step out with its numbers; `ml101.autograd.charts` draws the graph at any step.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -27,9 +24,6 @@ from ml101.autograd.expression import (
     make_leaves,
 )
 
-VALUE_COLOUR = "#1565C0"
-GRAD_COLOUR = "#E65100"
-HIGHLIGHT = "#EE4C2C"
 FD_STEP = 1e-6
 
 # Ops whose Jacobian is diagonal when input and output shapes agree: there the
@@ -60,12 +54,6 @@ def _fmt_nested(value: float | list, limit: int) -> str:
         return fmt_num(value)
     items = [_fmt_nested(v, limit) for v in value[:limit]]
     return "[" + ", ".join(items) + (", …" if len(value) > limit else "") + "]"
-
-
-def fmt_shape(value: Value) -> str:
-    if not isinstance(value, torch.Tensor) or value.dim() == 0:
-        return "scalar"
-    return "[" + ", ".join(str(s) for s in value.shape) + "]"
 
 
 @dataclass
@@ -101,7 +89,11 @@ class Step:
 
 @dataclass
 class Trace:
+    """One program run forward and backward on the learner's variables."""
+
     program: Program
+    variables: dict[str, Variable]
+    requires_grad: dict[str, bool]
     evaluation: Evaluation
     leaves: dict[str, torch.Tensor]
     nodes: list[Node]
@@ -131,6 +123,8 @@ class Trace:
 def trace(program: Program, variables: Mapping[str, Variable],
           requires_grad: Mapping[str, bool]) -> Trace:
     """Evaluate, walk the graph, and run backward once with a hook on every node."""
+    variables = dict(variables)
+    requires_grad = {n: bool(requires_grad.get(n, True)) for n in variables}
     leaves = make_leaves(variables, requires_grad)
     ev = evaluate(program, leaves)
     out = ev.output
@@ -141,7 +135,7 @@ def trace(program: Program, variables: Mapping[str, Variable],
         else:
             note = (f"`{program.output}` does not require grad: none of the variables it uses "
                     "has requires_grad=True, so PyTorch recorded no graph (grad_fn is None).")
-        return Trace(program, ev, leaves, [], [], False, note)
+        return Trace(program, variables, requires_grad, ev, leaves, [], [], False, note)
     nodes, by_id = _walk(out.grad_fn, ev, leaves)
     steps: list[Step] = []
     handles = []
@@ -166,7 +160,7 @@ def trace(program: Program, variables: Mapping[str, Variable],
             step.local = []
         else:
             step.local = _local_derivatives(objs[step.node], node.kind, step)
-    return Trace(program, ev, leaves, nodes, steps, seeded)
+    return Trace(program, variables, requires_grad, ev, leaves, nodes, steps, seeded)
 
 
 def _walk(root: object, ev: Evaluation, leaves: Mapping[str, torch.Tensor]
@@ -224,12 +218,29 @@ class ChainLine:
     per_element: bool
 
 
-def chain_rule(tr: Trace, step_no: int) -> tuple[Node, list[ChainLine]] | None:
+@dataclass(frozen=True)
+class ChainRule:
+    """One backward step in words and numbers: what arrived, and what was passed on."""
+
+    node: Node
+    step: Step
+    # (the node it came from, the gradient) for every path into this node: within one
+    # backward() the engine adds them up before the node runs
+    arrivals: list[tuple[str, str]]
+    lines: list[ChainLine]
+
+
+def chain_rule(tr: Trace, step_no: int) -> ChainRule | None:
     """The chain rule at backward step `step_no` (1-based), with the numbers."""
     if not 1 <= step_no <= len(tr.steps):
         return None
     step = tr.steps[step_no - 1]
     node = tr.nodes[step.node]
+    arrivals = [(tr.nodes[s.node].title, fmt_tensor(g))
+                for s in tr.steps[:step_no - 1]
+                for i, g in enumerate(s.passed)
+                if g is not None and i < len(tr.nodes[s.node].inputs)
+                and tr.nodes[s.node].inputs[i] == node.index]
     lines = []
     for i, passed in enumerate(step.passed):
         target = node.inputs[i] if i < len(node.inputs) else None
@@ -240,87 +251,7 @@ def chain_rule(tr: Trace, step_no: int) -> tuple[Node, list[ChainLine]] | None:
         lines.append(ChainLine(tr.nodes[target].title, fmt_tensor(step.upstream),
                                fmt_tensor(local) if local is not None else None,
                                fmt_tensor(passed), per_element))
-    return node, lines
-
-
-# ---------------------------------------------------------------- DOT
-
-
-def to_dot(tr: Trace, step_no: int) -> str:
-    """The graph after `step_no` backward steps; 0 = forward pass only.
-
-    Arrows follow the forward pass (inputs to output); once a node has run its
-    backward step, the gradient it sends back is written in orange on each arrow."""
-    grads = tr.node_grads(step_no)
-    leaf_grads = tr.leaf_grads(step_no)
-    current = tr.steps[step_no - 1].node if 1 <= step_no <= len(tr.steps) else None
-    passed_on: dict[tuple[int, int], torch.Tensor] = {}
-    for s in tr.steps[:step_no]:
-        for i, g in enumerate(s.passed):
-            if g is not None:
-                passed_on[(s.node, i)] = g
-    out = ['digraph autograd {', 'rankdir=LR; bgcolor="transparent"; nodesep=0.25;',
-           'node [fontname="Helvetica", fontsize=13, shape=plain];',
-           'edge [fontname="Helvetica", fontsize=12, color="#555555"];']
-    for node in tr.nodes:
-        rows = [f'<TR><TD><B>{_h(node.kind)}</B></TD></TR>']
-        if node.leaf:
-            rows.append(f'<TR><TD>adds into {_h(node.leaf)}.grad</TD></TR>')
-        elif node.record:
-            name = f"{node.record.name} = " if node.record.name else ""
-            rows.append(f'<TR><TD>{_h(name + node.record.text)}  ({_h(node.record.op)})</TD></TR>')
-            rows.append(_row("value", node.record.tensor, VALUE_COLOUR))
-        else:
-            rows.append('<TR><TD><I>internal step of the op above</I></TD></TR>')
-        if node.index in grads and not node.leaf:
-            rows.append(_row("grad in", grads[node.index], GRAD_COLOUR))
-        hot = node.index == current
-        border = f'COLOR="{HIGHLIGHT}"' if hot else 'COLOR="#9E9E9E"'
-        fill = "#FFF3E0" if hot else ("#F5F5F5" if node.leaf else "#FFFFFF")
-        table = (f'<TABLE BORDER="{3 if hot else 1}" {border} CELLBORDER="0" CELLSPACING="0" '
-                 f'CELLPADDING="3" BGCOLOR="{fill}" STYLE="rounded">{"".join(rows)}</TABLE>')
-        out.append(f'n{node.index} [label=<{table}>];')
-        for i, src in enumerate(node.inputs):
-            if src is None:
-                continue
-            g = passed_on.get((node.index, i))
-            label = f' label=<<FONT COLOR="{GRAD_COLOUR}">{_h(fmt_tensor(g))}</FONT>>' \
-                if g is not None else ""
-            style = f' color="{GRAD_COLOUR}" penwidth=2' if g is not None else ""
-            out.append(f'n{src} -> n{node.index} [tooltip="input {i}"{label}{style}];')
-    for name, leaf in tr.leaves.items():
-        acc = next((n for n in tr.nodes if n.leaf == name), None)
-        if acc is None:
-            continue
-        rows = [f'<TR><TD><B>{_h(name)}</B>  {_h(fmt_shape(leaf))}  leaf</TD></TR>',
-                _row("value", leaf, VALUE_COLOUR)]
-        grad = leaf_grads.get(name)
-        rows.append(_row(".grad", grad, GRAD_COLOUR) if grad is not None
-                    else '<TR><TD><FONT COLOR="#757575">.grad = None</FONT></TD></TR>')
-        out.append(f'v_{name} [label=<<TABLE BORDER="2" COLOR="{VALUE_COLOUR}" CELLBORDER="0" '
-                   f'CELLSPACING="0" CELLPADDING="4" BGCOLOR="#E3F2FD">{"".join(rows)}</TABLE>>];')
-        out.append(f'v_{name} -> n{acc.index} [style=dashed, arrowhead=none];')
-    root = tr.nodes[0] if tr.nodes else None
-    if root is not None:
-        rows = [f'<TR><TD><B>{_h(tr.program.output)}</B>  {_h(fmt_shape(tr.output))}  '
-                'output</TD></TR>', _row("value", tr.output, VALUE_COLOUR)]
-        if step_no >= 1:
-            seed = "ones (not a scalar)" if tr.seeded_with_ones else "1"
-            rows.append(f'<TR><TD><FONT COLOR="{GRAD_COLOUR}">backward seed = {seed}'
-                        '</FONT></TD></TR>')
-        out.append(f'out [label=<<TABLE BORDER="2" COLOR="{VALUE_COLOUR}" CELLBORDER="0" '
-                   f'CELLSPACING="0" CELLPADDING="4" BGCOLOR="#E3F2FD">{"".join(rows)}</TABLE>>];')
-        out.append(f'n{root.index} -> out;')
-    out.append("}")
-    return "\n".join(out)
-
-
-def _h(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _row(label: str, value: Value, colour: str) -> str:
-    return f'<TR><TD><FONT COLOR="{colour}">{_h(label)} = {_h(fmt_tensor(value))}</FONT></TD></TR>'
+    return ChainRule(node, step, arrivals, lines)
 
 
 # ---------------------------------------------------------------- gradient check
@@ -338,12 +269,12 @@ class GradCheckRow:
         return abs(self.autograd - self.finite_difference)
 
 
-def gradient_check(program: Program, variables: Mapping[str, Variable],
-                   requires_grad: Mapping[str, bool], h: float = FD_STEP) -> list[GradCheckRow]:
+def gradient_check(tr: Trace, h: float = FD_STEP) -> list[GradCheckRow]:
     """Autograd's gradient against central differences (f(x+h) - f(x-h)) / 2h, in float64.
 
     A non-scalar output is summed first, which is what backward(ones) differentiates."""
-    leaves = make_leaves(variables, requires_grad, torch.float64)
+    program = tr.program
+    leaves = make_leaves(tr.variables, tr.requires_grad, torch.float64)
     out = evaluate(program, leaves).output
     if not isinstance(out, torch.Tensor) or not out.requires_grad:
         return []
@@ -393,12 +324,12 @@ class TrackingResult:
     graph_nodes: int
 
 
-def tracking_modes(program: Program, variables: Mapping[str, Variable],
-                   requires_grad: Mapping[str, bool]) -> list[TrackingResult]:
-    """The same program tracked, under torch.no_grad(), and on detached inputs."""
+def tracking_modes(tr: Trace) -> list[TrackingResult]:
+    """The traced program again: tracked, under torch.no_grad(), and on detached inputs."""
+    program = tr.program
     results = []
     for mode in ("tracked", "no_grad", "detach"):
-        leaves = make_leaves(variables, requires_grad)
+        leaves = make_leaves(tr.variables, tr.requires_grad)
         if mode == "detach":
             leaves = {n: t.detach() for n, t in leaves.items()}
         if mode == "no_grad":
@@ -428,31 +359,3 @@ def _count_nodes(root: object | None) -> int:
         seen.add(id(fn))
         stack.extend(f for f, _ in fn.next_functions if f is not None)
     return len(seen)
-
-
-# ---------------------------------------------------------------- generated code
-
-
-def generated_code(program: Program, variables: Mapping[str, Variable],
-                   requires_grad: Mapping[str, bool]) -> str:
-    """Plain PyTorch that rebuilds this graph and prints the value and every .grad."""
-    lines = ["import torch", ""]
-    for name, var in variables.items():
-        rg = bool(requires_grad.get(name, True))
-        lines.append(f"{name} = torch.tensor({_literal(var.value)}, requires_grad={rg})")
-    lines += program.code_lines()
-    out = program.output
-    lines += ["", f'print("{out} =", {out})', f'print("{out}.grad_fn =", {out}.grad_fn)']
-    lines += [f"if {out}.requires_grad:",
-              "    # backward() needs a scalar; for a tensor, pass a gradient of ones",
-              f"    {out}.backward(None if {out}.numel() == 1 else torch.ones_like({out}))"]
-    for name in variables:
-        lines.append(f'print("{name}.grad =", {name}.grad)')
-    return "\n".join(lines) + "\n"
-
-
-def _literal(value: object) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    return repr(float(value))  # type: ignore[arg-type]
-

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ml101.autograd.expression import ExprError, Variable, evaluate, make_leaves, parse_program
+from ml101.autograd.expression import (
+    ExprError,
+    Program,
+    Variable,
+    evaluate,
+    make_leaves,
+    parse_program,
+)
 from ml101.autograd.graph import fmt_tensor
 
 # ---------------------------------------------------------------- presets
@@ -72,9 +79,13 @@ def matching_preset(program: str, variable_names: tuple[str, ...]) -> Preset | N
 
 @dataclass(frozen=True)
 class AccumulationEntry:
+    """One press: a backward() through a fresh graph, or zeroing every .grad."""
+
     action: str  # e.g. "y1.backward()" or "x.grad.zero_()"
     added: dict[str, torch.Tensor | None]
     grads: dict[str, torch.Tensor | None]
+    program: Program | None = None  # what was built and differentiated; None for a zeroing
+    zeroed: tuple[str, ...] = ()  # the variables whose .grad was zeroed
 
 
 class GradAccumulator:
@@ -86,7 +97,6 @@ class GradAccumulator:
         self.requires_grad = {n: bool(requires_grad.get(n, True)) for n in variables}
         self.leaves = make_leaves(variables, self.requires_grad)
         self.log: list[AccumulationEntry] = []
-        self.code_lines: list[str] = []
 
     def grads(self) -> dict[str, torch.Tensor | None]:
         return {n: (t.grad.clone() if t.grad is not None else None)
@@ -97,7 +107,8 @@ class GradAccumulator:
         program = parse_program(f"{name} = {expression}", tuple(self.leaves))
         out = evaluate(program, self.leaves).output
         if not isinstance(out, torch.Tensor) or not out.requires_grad:
-            raise ExprError(f"{name} does not depend on a variable with requires_grad=True")
+            raise ExprError(f"{name} does not depend on a variable with requires_grad=True; "
+                            "use one, or switch its requires_grad on")
         before = self.grads()
         seed = out.numel() != 1
         out.backward(torch.ones_like(out) if seed else None)
@@ -105,38 +116,20 @@ class GradAccumulator:
         added = {n: (after[n] - before[n] if before[n] is not None else after[n])
                  if after[n] is not None else None for n in after}
         call = f"{name}.backward(torch.ones_like({name}))" if seed else f"{name}.backward()"
-        self.code_lines += [*program.code_lines(), call, *self._prints()]
-        entry = AccumulationEntry(call, added, after)
+        entry = AccumulationEntry(call, added, after, program=program)
         self.log.append(entry)
         return entry
 
     def zero(self) -> AccumulationEntry:
         """x.grad.zero_() for every variable that has a gradient, as training loops do."""
-        zeroed = [n for n, t in self.leaves.items() if t.grad is not None]
+        zeroed = tuple(n for n, t in self.leaves.items() if t.grad is not None)
         for n in zeroed:
             self.leaves[n].grad.zero_()
         action = "; ".join(f"{n}.grad.zero_()" for n in zeroed) or "(no .grad yet to zero)"
-        self.code_lines += [f"{n}.grad.zero_()" for n in zeroed] + self._prints()
-        entry = AccumulationEntry(action, dict.fromkeys(self.leaves), self.grads())
+        entry = AccumulationEntry(action, dict.fromkeys(self.leaves), self.grads(),
+                                  zeroed=zeroed)
         self.log.append(entry)
         return entry
-
-    def _prints(self) -> list[str]:
-        return [f'print("{n}.grad =", {n}.grad)' for n, rg in self.requires_grad.items() if rg]
-
-    def code(self) -> str:
-        """Plain PyTorch replaying every press so far; it prints each .grad after each."""
-        lines = ["import torch", ""]
-        for n, v in self.variables.items():
-            lines.append(f"{n} = torch.tensor({_lit(v.value)}, "
-                         f"requires_grad={self.requires_grad[n]})")
-        return "\n".join(lines + self.code_lines) + "\n"
-
-
-def _lit(value: object) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_lit(v) for v in value) + "]"
-    return repr(float(value))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- errors learners meet

@@ -11,10 +11,12 @@ import math
 import numpy as np
 import torch
 
+from ml101 import style
+
 MAX_SIDE = 24  # rows/columns drawn; larger tensors show their top-left corner
 MAX_SLICES = 4  # leading 2-D slices drawn for 3-D and 4-D tensors
 TEXT_LIMIT = 400  # cells beyond this are drawn without their numbers
-CELL = 38
+CELL = 38  # px per cell; a projector passes a larger one
 
 
 def _label(v: float) -> str:
@@ -38,6 +40,13 @@ def grid_note(shape: tuple[int, ...]) -> str:
         notes.append(f"showing the top-left {min(rows, MAX_SIDE)} × {min(cols, MAX_SIDE)} "
                      f"corner of each {rows} × {cols} grid")
     return "; ".join(notes)
+
+
+def cell_px(shape: tuple[int, ...], width: int, largest: int) -> int:
+    """Cell size for a tensor drawn in `width` pixels: a few cells grow up to `largest`, so
+    a 2 x 2 tensor fills its picture; many never shrink below CELL (the labels must fit)."""
+    cols = min(shape[-1] if shape else 1, MAX_SIDE)
+    return max(CELL, min(largest, width // max(cols, 1)))
 
 
 def grid_cells(t: torch.Tensor, mask: np.ndarray | None = None) -> list[dict]:
@@ -68,25 +77,34 @@ def grid_cells(t: torch.Tensor, mask: np.ndarray | None = None) -> list[dict]:
     return records
 
 
-def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "") -> dict:
+def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "",
+            cell: int = CELL) -> dict:
     """The grid as a Vega-Lite spec (the grammar Altair emits, built directly because
-    Altair's validation costs ~70 ms per chart): colour by value, numbers written in,
-    selected cells outlined in orange."""
+    Altair's validation costs ~70 ms per chart): colour by value (the app's sequential
+    scheme, dark for small values), numbers written in, selected cells outlined."""
     cells = grid_cells(t, mask)
     rows = max((c["row"] for c in cells), default=0) + 1
     cols = max((c["col"] for c in cells), default=0) + 1
+    # axis type grows with the cells, so a projector's large grid is labelled to match
+    font = {"labelFontSize": max(style.FONT["label"], round(cell * 0.24)),
+            "titleFontSize": max(style.FONT["title"], round(cell * 0.26))}
     enc = {
-        "x": {"field": "col", "type": "ordinal", "axis": {"labelAngle": 0},
+        "x": {"field": "col", "type": "ordinal", "axis": {"labelAngle": 0, **font},
               "title": "column (last axis)" if t.ndim >= 2 else "index"},
         "y": {"field": "row", "type": "ordinal",
               "title": "row" if t.ndim >= 2 else None,
-              "axis": {"labels": t.ndim >= 2, "ticks": t.ndim >= 2}},
+              "axis": {"labels": t.ndim >= 2, "ticks": t.ndim >= 2, **font}},
     }
+    finite = [c["value"] for c in cells if c["value"] is not None]
+    lo, hi = (min(finite), max(finite)) if finite else (0.0, 0.0)
+    # one value everywhere (zeros, ones): the scheme's middle, not its darkest end
+    domain = [lo, hi] if lo < hi else [lo - 1, lo + 1]
     layers: list[dict] = [{
         "mark": {"type": "rect", "stroke": "white", "strokeWidth": 1},
         "encoding": {**enc,
                      "color": {"field": "value", "type": "quantitative",
-                               "scale": {"scheme": "blues"}, "legend": None},
+                               "scale": {"scheme": style.SEQUENTIAL, "domain": domain},
+                               "legend": None},
                      "tooltip": [{"field": "row", "type": "ordinal"},
                                  {"field": "col", "type": "ordinal"},
                                  {"field": "label", "type": "nominal", "title": "value"}]},
@@ -94,25 +112,26 @@ def heatmap(t: torch.Tensor, mask: np.ndarray | None = None, title: str = "") ->
     if mask is not None:
         layers.append({
             "transform": [{"filter": "datum.selected"}],
-            "mark": {"type": "rect", "fill": None, "stroke": "#e4572e", "strokeWidth": 4},
+            "mark": {"type": "rect", "fill": None, "stroke": style.HIGHLIGHT,
+                     "strokeWidth": 4},
             "encoding": enc,
         })
     n_slices = len({c["slice"] for c in cells}) or 1
     if len(cells) <= TEXT_LIMIT * n_slices:
-        finite = [c["value"] for c in cells if c["value"] is not None]
-        mid = (min(finite) + max(finite)) / 2 if finite else 0.0
+        mid = (domain[0] + domain[1]) / 2
         layers.append({
-            "mark": {"type": "text", "fontSize": 13, "fontWeight": "bold"},
+            "mark": {"type": "text", "fontSize": round(cell * 0.34), "fontWeight": "bold"},
             "encoding": {**enc, "text": {"field": "label", "type": "nominal"},
-                         "color": {"condition": {"test": f"datum.value > {mid!r}",
+                         # the scheme is dark below the middle, light above it
+                         "color": {"condition": {"test": f"datum.value < {mid!r}",
                                                  "value": "white"},
                                    "value": "black"}},
         })
-    size = {"width": min(cols * CELL, 900), "height": rows * CELL}
+    size = {"width": min(cols * cell, 900), "height": rows * cell}
     data = {"values": cells}
     # "pad": the cells keep their size and the axes are added around them (Streamlit's
     # default autosize would squeeze a small grid's cells to make room for the axes)
-    spec: dict = {"autosize": {"type": "pad"}}
+    spec: dict = {"autosize": {"type": "pad"}, "config": style.chart_config()}
     if n_slices > 1:
         spec |= {"data": data,
                  "facet": {"column": {"field": "slice", "type": "nominal", "title": None,

@@ -1,7 +1,7 @@
-"""Creating tensors the lesson's ways, describing them, and the code that does it.
+"""Creating tensors the lesson's ways, and describing them.
 
-Every function returns the tensor together with runnable code that rebuilds it,
-so the page can show both and a test can check they agree.
+`create` returns the tensor with the settings that made it, so `ml101.tensors.code` can
+write the script that rebuilds it and a test can check the two agree.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ml101 import runtime
-from ml101.inputs import MAX_ELEMENTS, fmt_shape, parse_shape
+from ml101.inputs import MAX_ELEMENTS, InputError, fmt_shape, parse_shape
 from ml101.tensors.literal import Literal, parse_literal
 
 DTYPES: dict[str, torch.dtype] = {
@@ -28,8 +28,15 @@ SHAPED_KINDS = ("zeros", "ones", "randn", "rand")
 LITERAL_KINDS = ("tensor", "from_numpy", "zeros_like")
 
 
-class TensorError(ValueError):
-    """PyTorch refused an operation: what went wrong and what would work."""
+class TensorError(InputError):
+    """PyTorch would refuse what the learner asked for: what went wrong and what would work.
+
+    One of the InputError family. The message is one sentence that already says what
+    would work, so it carries no separate "Allowed:" list."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem, self.column = problem, None
+        ValueError.__init__(self, problem)
 
 
 @dataclass(frozen=True)
@@ -47,37 +54,11 @@ class CreateSpec:
 
 @dataclass
 class Created:
+    """The tensor, the settings that made it, and what is worth knowing about it."""
+
     tensor: torch.Tensor
-    code: str
-    name: str = "t"
+    spec: CreateSpec
     notes: list[str] = field(default_factory=list)
-
-
-def py_value(x: float | int | bool) -> str:
-    """A number as Python source that reads back to the same value."""
-    if isinstance(x, float):
-        if math.isnan(x):
-            return 'float("nan")'
-        if math.isinf(x):
-            return 'float("inf")' if x > 0 else '-float("inf")'
-        return repr(x)
-    return repr(x)
-
-
-def py_nested(data: object) -> str:
-    """Nested lists as Python source (nan and inf spelled so Python reads them)."""
-    if isinstance(data, list):
-        return "[" + ", ".join(py_nested(d) for d in data) + "]"
-    return py_value(data)  # type: ignore[arg-type]
-
-
-def num(x: float) -> str:
-    """A control value as code: 2.0 is written 2, so arange stays an integer range."""
-    return str(int(x)) if float(x).is_integer() else repr(float(x))
-
-
-def dtype_arg(dtype: str, module: str = "torch") -> str:
-    return "" if dtype == AUTO else f", dtype={module}.{dtype}"
 
 
 def literal_tensor(lit: Literal, dtype: str) -> torch.Tensor:
@@ -96,43 +77,32 @@ def create(spec: CreateSpec) -> Created:
         raise TensorError(f"unknown creation function {kind!r}; choose one of {', '.join(KINDS)}")
     if kind in LITERAL_KINDS:
         lit = parse_literal(spec.literal)
-        src = py_nested(lit.data)
         if kind == "tensor":
-            t = literal_tensor(lit, dt)
-            return Created(t, f"t = torch.tensor({src}{dtype_arg(dt)})\nprint(t)")
+            return Created(literal_tensor(lit, dt), spec)
         if kind == "zeros_like":
             base = literal_tensor(lit, AUTO)
             t = torch.zeros_like(base, dtype=None if dt == AUTO else DTYPES[dt])
-            return Created(t, f"x = torch.tensor({src})\nt = torch.zeros_like(x{dtype_arg(dt)})"
-                              "\nprint(t)",
-                           notes=[f"zeros_like copies the shape {fmt_shape(tuple(base.shape))}"
-                                  f" and dtype ({str(base.dtype).removeprefix('torch.')}) of x "
-                                  "unless you pass dtype=."])
+            return Created(t, spec, [f"zeros_like copies the shape {fmt_shape(tuple(base.shape))}"
+                                     f" and dtype ({str(base.dtype).removeprefix('torch.')}) of "
+                                     "x unless you pass dtype=."])
         try:
             arr = np.array(lit.data, dtype=None if dt == AUTO else np.dtype(dt))
         except (ValueError, OverflowError, TypeError) as exc:
             raise TensorError(f"np.array refused the literal as {dt}: {exc}") from None
-        t = torch.from_numpy(arr)
         notes = ["from_numpy keeps NumPy's dtype: NumPy's default float is float64, so this "
                  "tensor is float64 where torch.tensor would give float32."] \
             if arr.dtype == np.float64 and dt == AUTO else []
-        return Created(t, f"arr = np.array({src}{dtype_arg(dt, 'np')})\n"
-                          "t = torch.from_numpy(arr)  # shares memory with arr\nprint(t)",
-                       notes=notes)
+        return Created(torch.from_numpy(arr), spec, notes)
     torch_dt = None if dt == AUTO else DTYPES[dt]
     if kind in SHAPED_KINDS:
         shape = parse_shape(spec.shape)
-        args = ", ".join(map(str, shape)) if shape else "()"
-        call = f"torch.{kind}({args}{dtype_arg(dt)})"
         if kind in RANDOM_KINDS:
             if torch_dt is not None and not torch_dt.is_floating_point:
                 raise TensorError(f"torch.{kind} draws real numbers, so it needs a floating "
                                   f"dtype, not {dt}; for random integers use torch.randint")
             with runtime.seeded(spec.seed):
-                t = getattr(torch, kind)(shape, dtype=torch_dt)
-            return Created(t, f"torch.manual_seed({spec.seed})\nt = {call}\nprint(t)")
-        t = getattr(torch, kind)(shape, dtype=torch_dt)
-        return Created(t, f"t = {call}\nprint(t)")
+                return Created(getattr(torch, kind)(shape, dtype=torch_dt), spec)
+        return Created(getattr(torch, kind)(shape, dtype=torch_dt), spec)
     if kind == "arange":
         if spec.step == 0:
             raise TensorError("arange needs a non-zero step")
@@ -142,15 +112,11 @@ def create(spec: CreateSpec) -> Created:
         if n <= 0:
             raise TensorError("the step points away from end: arange(start, end, step) needs "
                               "end > start for a positive step, end < start for a negative one")
-        a, b, s = (num(v) for v in (spec.start, spec.end, spec.step))
-        ints = all(float(v).is_integer() for v in (spec.start, spec.end, spec.step))
-        vals = [int(v) if ints else float(v) for v in (spec.start, spec.end, spec.step)]
         try:
-            t = torch.arange(*vals, dtype=torch_dt)
+            t = torch.arange(*arange_args(spec), dtype=torch_dt)
         except RuntimeError as exc:
             raise TensorError(f"torch.arange refused: {exc}") from None
-        return Created(t, f"t = torch.arange({a}, {b}, {s}{dtype_arg(dt)})\nprint(t)",
-                       notes=["arange stops before end, like Python's range."])
+        return Created(t, spec, ["arange stops before end, like Python's range."])
     # linspace
     if not 1 <= spec.steps <= MAX_ELEMENTS:
         raise TensorError(f"linspace needs 1 to {MAX_ELEMENTS:,} steps")
@@ -158,9 +124,16 @@ def create(spec: CreateSpec) -> Created:
         t = torch.linspace(spec.start, spec.end, int(spec.steps), dtype=torch_dt)
     except RuntimeError as exc:
         raise TensorError(f"torch.linspace refused: {exc}") from None
-    return Created(t, f"t = torch.linspace({num(spec.start)}, {num(spec.end)}, {int(spec.steps)}"
-                      f"{dtype_arg(dt)})\nprint(t)",
-                   notes=["linspace includes both ends: steps points, steps - 1 gaps."])
+    return Created(t, spec, ["linspace includes both ends: steps points, steps - 1 gaps."])
+
+
+def arange_args(spec: CreateSpec) -> tuple[int, int, int] | tuple[float, float, float]:
+    """start, end and step as arange gets them: integers when all three are whole numbers
+    (so the result is int64, as torch.arange(0, 10, 2) is), else floats."""
+    values = (spec.start, spec.end, spec.step)
+    if all(float(v).is_integer() for v in values):
+        return tuple(int(v) for v in values)  # type: ignore[return-value]
+    return tuple(float(v) for v in values)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -174,7 +147,7 @@ class Property:
 def describe(t: torch.Tensor, name: str = "t") -> list[Property]:
     """The facts about a tensor the lesson names, each with the code that reads it."""
     return [
-        Property("shape", str(tuple(t.shape)), f"{name}.shape", "size along each axis"),
+        Property("shape", fmt_shape(tuple(t.shape)), f"{name}.shape", "size along each axis"),
         Property("dtype", str(t.dtype), f"{name}.dtype", "type of every element"),
         Property("device", str(t.device), f"{name}.device", "where the numbers live"),
         Property("numel", str(t.numel()), f"{name}.numel()", "number of elements"),
@@ -186,9 +159,3 @@ def describe(t: torch.Tensor, name: str = "t") -> list[Property]:
                  "bytes per element"),
         Property("nbytes", f"{t.nbytes} bytes", f"{name}.nbytes", "numel × element_size"),
     ]
-
-
-def describe_code(name: str = "t") -> str:
-    """Lines that print what `describe` shows."""
-    return "\n".join(f"print({p.code!r}, {p.code})"
-                     for p in describe(torch.zeros(1), name))

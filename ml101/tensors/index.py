@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ml101.inputs import InputError
+from ml101.inputs import InputError, fmt_shape
 
 MAX_CHARS = 500
 MAX_ITEMS = 8
@@ -168,7 +168,7 @@ def _check(items: list[Any], nodes: list[ast.expr], shape: tuple[int, ...],
     ndim = len(shape)
     if len(consuming) > ndim:
         raise IndexParseError(
-            f"{len(consuming)} indices for a {ndim}-D tensor of shape {tuple(shape)}; "
+            f"{len(consuming)} indices for a {ndim}-D tensor of shape {fmt_shape(shape)}; "
             f"give at most {ndim}")
     axis = 0
     for item, node in zip(items, nodes, strict=True):

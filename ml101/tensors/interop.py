@@ -14,9 +14,10 @@ import numpy as np
 import torch
 
 from ml101 import runtime
-from ml101.tensors.create import TensorError, num, py_nested
+from ml101.inputs import fmt_shape
+from ml101.tensors.create import TensorError
 from ml101.tensors.index import parse_index
-from ml101.tensors.literal import parse_literal
+from ml101.tensors.literal import Literal, parse_literal
 from ml101.tensors.ops import agreement
 
 
@@ -32,11 +33,20 @@ class RefRow:
     verdict: str
 
 
+@dataclass(frozen=True)
+class QuickReference:
+    """The lesson's NumPy-vs-PyTorch table, computed on the learner's literal."""
+
+    literal: Literal
+    seed: int
+    rows: list[RefRow]
+
+
 def _show(x: object, limit: int = 70) -> str:
     if isinstance(x, torch.Tensor):
-        text = f"{tuple(x.shape)} {str(x.dtype).removeprefix('torch.')}: {x.tolist()}"
+        text = f"{fmt_shape(tuple(x.shape))} {str(x.dtype).removeprefix('torch.')}: {x.tolist()}"
     elif isinstance(x, np.ndarray):
-        text = f"{x.shape} {x.dtype}: {x.tolist()}"
+        text = f"{fmt_shape(x.shape)} {x.dtype}: {x.tolist()}"
     else:
         text = str(x)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -47,7 +57,7 @@ def _verdict(t: torch.Tensor, a: np.ndarray) -> str:
     return ("✓ " if ok else "✗ ") + how
 
 
-def quick_reference(literal: str, seed: int) -> list[RefRow]:
+def quick_reference(literal: str, seed: int) -> QuickReference:
     """The lesson's table (zeros, randn, matmul, sum, reshape, transpose, device), live."""
     lit = parse_literal(literal)
     arr = np.array(lit.data)
@@ -95,27 +105,7 @@ def quick_reference(literal: str, seed: int) -> list[RefRow]:
                        "—", str(t.to("cuda" if cuda else "cpu").device),
                        "this server has a GPU" if cuda else
                        "this server has no GPU, so t.to('cpu') is shown"))
-    return rows
-
-
-def quick_reference_code(literal: str, seed: int) -> str:
-    """A script that prints the table's computed cells."""
-    data = py_nested(parse_literal(literal).data)
-    return "\n".join([
-        "import numpy as np", "import torch", "",
-        f"a = np.array({data})", f"t = torch.tensor({data})",
-        "print(np.zeros((3, 4)), torch.zeros(3, 4))",
-        f"print(np.random.default_rng({seed}).standard_normal((3, 4)))",
-        f"torch.manual_seed({seed})", "print(torch.randn(3, 4))",
-        "if a.ndim == 2:",
-        "    print(a @ a.T if a.shape[0] != a.shape[1] else a @ a)",
-        "    print(t @ t.T if t.shape[0] != t.shape[1] else t @ t)",
-        "print(a.sum(), t.sum())",
-        "print(a.reshape(-1), t.view(-1))",
-        "if a.ndim == 2:",
-        "    print(a.T, t.T)",
-        "print(torch.cuda.is_available())",
-    ])
+    return QuickReference(lit, seed, rows)
 
 
 WRITE_TARGETS = ("arr", "copied")
@@ -132,7 +122,11 @@ class ShareDemo:
     before: np.ndarray
     changed: dict[str, bool]
     same_memory: dict[str, bool]
-    code: str
+    literal: Literal  # what arr was made from
+    target: str  # "arr" or "copied": the object written into
+    index: str  # where, as the canonical index text (e.g. "0, 1")
+    written: np.ndarray  # bool, arr's shape: the cells the write went to
+    value: float
 
 
 def share_demo(literal: str, target: str, where: str, value: float) -> ShareDemo:
@@ -165,16 +159,5 @@ def share_demo(literal: str, target: str, where: str, value: float) -> ShareDemo
     same = {"shared": shared.data_ptr() == arr.ctypes.data,
             "copied": copied.data_ptr() == arr.ctypes.data,
             "back": back.ctypes.data == copied.data_ptr()}
-    code = "\n".join([
-        "import numpy as np", "import torch", "",
-        f"arr = np.array({py_nested(lit.data)})",
-        "shared = torch.from_numpy(arr)  # same memory as arr",
-        "copied = torch.tensor(arr)      # a copy",
-        "back = copied.numpy()           # same memory as copied",
-        f"{target}[{idx.text}] = {num(value)}",
-        "print('arr:', arr)", "print('shared:', shared)", "print('copied:', copied)",
-        "print('back:', back)",
-        "print('shared uses arr memory:', shared.data_ptr() == arr.ctypes.data)",
-        "print('copied uses arr memory:', copied.data_ptr() == arr.ctypes.data)",
-    ])
-    return ShareDemo(arr, shared, copied, back, before, changed, same, code)
+    return ShareDemo(arr, shared, copied, back, before, changed, same, lit, target, idx.text,
+                     idx.mask, value)

@@ -13,7 +13,7 @@ import math
 import warnings
 from dataclasses import dataclass
 
-from ml101.inputs import InputError
+from ml101.inputs import InputError, fmt_shape
 
 MAX_CHARS = 100_000
 MAX_ELEMENTS = 10_000
@@ -137,8 +137,8 @@ class _Walker:
                 inner = shape
             elif shape != inner:
                 raise LiteralError(
-                    f"ragged: this entry has shape {_fmt(shape)} but the first one has "
-                    f"{_fmt(inner)}; a tensor needs every row the same length",
+                    f"ragged: this entry has shape {fmt_shape(shape)} but the first one has "
+                    f"{fmt_shape(inner)}; a tensor needs every row the same length",
                     elt.col_offset + 1)
             items.append(value)
         return items, (len(items), *(inner or ()))
@@ -167,10 +167,6 @@ def parse_literal(text: str) -> Literal:
     if not kinds:  # an empty list: torch.tensor([]) is float32
         kind = "float"
     return Literal(data=data, shape=shape, kind=kind)
-
-
-def _fmt(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _short(text: str, limit: int = 40) -> str:

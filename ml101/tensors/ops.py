@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import torch
 
-from ml101.inputs import fmt_shape
-from ml101.tensors.create import TensorError
+from ml101.inputs import InputError, fmt_shape
+from ml101.tensors.create import AUTO, TensorError, literal_tensor
+from ml101.tensors.literal import Literal, parse_literal
 
 ELEMENTWISE: dict[str, Callable[[Any, Any], Any]] = {
     "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
@@ -83,7 +84,42 @@ def broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> Broadcast:
     return Broadcast(True, out, rows, msg)  # type: ignore[arg-type]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Operands:
+    """A and B as the learner typed them, the dtype both are made with, and the tensors."""
+
+    a_literal: Literal
+    b_literal: Literal
+    dtype: str
+    a: torch.Tensor
+    b: torch.Tensor
+
+
+def operands(a_text: str, b_text: str, dtype: str = AUTO) -> Operands:
+    """Parse A and B and make them tensors; the InputError says which one was refused."""
+    made: list[tuple[Literal, torch.Tensor]] = []
+    for name, text in (("A", a_text), ("B", b_text)):
+        try:
+            lit = parse_literal(text)
+            made.append((lit, literal_tensor(lit, dtype)))
+        except InputError as err:
+            raise TensorError(f"{name}: {err}") from None
+    (a_lit, a), (b_lit, b) = made
+    return Operands(a_lit, b_lit, dtype, a, b)
+
+
+def operate(x: Operands, op: str, dim: int | str = ALL, keepdim: bool = False) -> OpResult:
+    """The chosen operation on A and B (a reduction uses A only); TensorError if refused."""
+    if op in ELEMENTWISE:
+        res = elementwise(x.a, x.b, op)
+    elif op in MATMUL:
+        res = matmul(x.a, x.b, op)
+    else:
+        res = reduce(x.a, op, dim, keepdim)
+    return replace(res, operands=x)
+
+
+@dataclass(frozen=True)
 class OpResult:
     """An operation's PyTorch result, its NumPy twin, and whether they agree."""
 
@@ -95,6 +131,7 @@ class OpResult:
     agree: bool
     agreement: str
     extra: dict[str, Any] = field(default_factory=dict)
+    operands: Operands | None = None  # what A and B were made from, for the script
 
     @property
     def values(self) -> torch.Tensor:
@@ -106,7 +143,7 @@ def agreement(t: torch.Tensor, arr: np.ndarray) -> tuple[bool, str]:
     """Do a torch result and a NumPy result hold the same numbers? Say how they differ."""
     tn = t.detach().numpy()
     if tn.shape != np.shape(arr):
-        return False, f"shapes differ: {tuple(tn.shape)} vs {tuple(np.shape(arr))}"
+        return False, f"shapes differ: {fmt_shape(tn.shape)} vs {fmt_shape(np.shape(arr))}"
     arr = np.asarray(arr)
     if tn.dtype == np.bool_ or arr.dtype == np.bool_:
         same = bool(np.array_equal(tn, arr))

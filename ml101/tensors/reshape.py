@@ -1,8 +1,9 @@
 """Reshaping and indexing: which operations share memory and which copy.
 
-`view` only re-reads the same memory with new strides, so it refuses a tensor
-whose layout cannot be re-read that way; `reshape` then silently copies. Both
-facts are checked here with the storage pointer, not assumed.
+`view` only re-reads the same memory with new strides, so it refuses a new shape that
+strides cannot express (contiguity is not the rule: `d.T.view(5, 2, 2)` works, because it
+only splits an axis); `reshape` then silently copies. Both facts are checked here with
+the storage pointer, not assumed.
 """
 
 from __future__ import annotations
@@ -22,8 +23,18 @@ TAKES_SHAPE = ("reshape", "view")
 
 
 @dataclass(frozen=True)
+class Source:
+    """The lesson's d = torch.arange(n).reshape(shape), or its transpose d.T."""
+
+    tensor: torch.Tensor
+    shape: tuple[int, ...]
+    transposed: bool
+
+
+@dataclass(frozen=True)
 class ShapeOpResult:
-    result: torch.Tensor | None  # None when PyTorch refused (view of a non-contiguous tensor)
+    source: Source
+    result: torch.Tensor | None  # None when PyTorch refused (a view strides cannot express)
     code: str  # the expression, e.g. "d.view(-1)"
     numpy_code: str
     numpy_result: np.ndarray | None
@@ -37,24 +48,20 @@ def shares_storage(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
 
 
-def source(shape_text: str, transposed: bool) -> tuple[torch.Tensor, str]:
+def source(shape_text: str, transposed: bool) -> Source:
     """The lesson's d = arange(n).reshape(shape), optionally as d.T (non-contiguous)."""
     shape = parse_shape(shape_text)
     if len(shape) != 2 and transposed:
         raise TensorError("d.T is for 2-D tensors; give a 2-D shape such as 4, 5 to start "
                           "from the transpose")
-    n = math.prod(shape)
-    d = torch.arange(n).reshape(shape)
-    code = f"d = torch.arange({n}).reshape({', '.join(map(str, shape))})"
-    if transposed:
-        d = d.T
-        code += ".T  # a transposed view: same memory, strides swapped"
-    return d, code
+    d = torch.arange(math.prod(shape)).reshape(shape)
+    return Source(d.T if transposed else d, shape, transposed)
 
 
-def shape_op(d: torch.Tensor, op: str, shape_text: str = "-1", dim0: int = 0,
+def shape_op(src: Source, op: str, shape_text: str = "-1", dim0: int = 0,
              dim1: int = 1) -> ShapeOpResult:
     """Apply one reshaping op to d and report whether the result shares d's memory."""
+    d = src.tensor
     if op not in SHAPE_OPS:
         raise TensorError(f"unknown operation {op!r}; choose one of {', '.join(SHAPE_OPS)}")
     arr = d.numpy()
@@ -75,11 +82,14 @@ def shape_op(d: torch.Tensor, op: str, shape_text: str = "-1", dim0: int = 0,
                 res = d.view(new)
             except RuntimeError:
                 return ShapeOpResult(
-                    None, code, np_code, np_res, False,
+                    src, None, code, np_code, np_res, False,
                     "", refused=(
-                        f"view refuses: d has strides {d.stride()}, so its elements are not "
-                        "laid out in memory in the order a new shape would read them. view "
-                        "never copies, it only re-reads the same memory, so it cannot help. "
+                        f"view refuses: d has strides {d.stride()}, and no strides can read "
+                        f"its elements, in order, as shape {fmt_shape(new)} from that memory: "
+                        "the order jumps back and forth. view never copies, it only re-reads "
+                        "the same memory with new strides, so it works only where that is "
+                        "possible: splitting an axis, or merging neighbouring axes whose "
+                        "elements follow each other evenly in memory. "
                         f"d.reshape({args}) works: it copies the elements into a fresh "
                         "contiguous block (so does d.contiguous().view(...))."))
         else:
@@ -105,19 +115,21 @@ def shape_op(d: torch.Tensor, op: str, shape_text: str = "-1", dim0: int = 0,
                               "d.permute(...) to reorder axes.")
         res, code, np_code, np_res = d.T, "d.T", "arr.T", arr.T
     shared = shares_storage(d, res)
-    return ShapeOpResult(res, code, np_code, np_res, shared, _explain(op, d, res, shared))
+    return ShapeOpResult(src, res, code, np_code, np_res, shared,
+                         _explain(op, d, res, shared))
 
 
 def _explain(op: str, d: torch.Tensor, res: torch.Tensor, shared: bool) -> str:
     before, after = fmt_shape(tuple(d.shape)), fmt_shape(tuple(res.shape))
     memory = ("It shares d's memory (same storage pointer): writing into it changes d."
               if shared else
-              "It is a copy (new storage pointer): d was not contiguous, so the elements had "
-              "to be gathered into a new block first.")
+              "It is a copy (new storage pointer): no strides can read d's memory in the new "
+              "order, so the elements were gathered into a new block first.")
     what = {
         "reshape": "reshape gives the same elements in row-major order with a new shape; "
                    "a view when the memory layout allows, otherwise a copy.",
-        "view": "view re-reads the same memory with new strides; it never copies.",
+        "view": "view re-reads the same memory with new strides; it never copies, and it "
+                "works on a non-contiguous d too whenever strides can express the new shape.",
         "flatten": "flatten lays all elements out in one axis, row by row.",
         "transpose": "transpose swaps two axes by swapping their strides; no data moves.",
         ".T": ".T swaps rows and columns by swapping strides; no data moves.",
@@ -130,6 +142,7 @@ def _explain(op: str, d: torch.Tensor, res: torch.Tensor, shared: bool) -> str:
 
 @dataclass(frozen=True)
 class IndexResult:
+    source: Source
     index: Index
     result: torch.Tensor
     code: str
@@ -137,8 +150,9 @@ class IndexResult:
     explanation: str
 
 
-def take(d: torch.Tensor, text: str) -> IndexResult:
+def take(src: Source, text: str) -> IndexResult:
     """d[...] from typed text, with the selected cells and the NumPy twin's agreement."""
+    d = src.tensor
     idx = parse_index(text, tuple(d.shape))
     res = d[idx.key]
     np_res = np.asarray(d.numpy()[idx.key])
@@ -149,4 +163,4 @@ def take(d: torch.Tensor, text: str) -> IndexResult:
     expl = (f"d[{idx.text}] picks {int(idx.mask.sum())} of {d.numel()} elements and has shape "
             f"{fmt_shape(idx.result_shape)}. It is {kind}. Slices stop before their end, like "
             "Python's range.")
-    return IndexResult(idx, res, f"d[{idx.text}]", agree, expl)
+    return IndexResult(src, idx, res, f"d[{idx.text}]", agree, expl)

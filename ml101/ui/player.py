@@ -58,8 +58,11 @@ class Player:
     part, then pass the animated part to `live()`."""
 
     def __init__(self, prefix: str, transport: Transport, *, tick_s: float = 0.25,
-                 what: str = "training") -> None:
+                 what: str = "training", keys: str | None = None) -> None:
         self.prefix = prefix
+        # the transport's own widget keys (<keys>_play, _step, ...): the page prefix unless
+        # the page's URL keys already take one of those names (the autograd page's ag_step)
+        self.keys = keys or prefix
         self.transport = transport
         self.tick_s = tick_s
         self.what = what
@@ -79,10 +82,12 @@ class Player:
 
     def _toggle(self) -> None:
         s = self.state
-        if not s.playing and self.transport.at_end():
+        restart = not s.playing and self.transport.at_end()
+        if restart:
             self.transport.reset()
         s.playing = not s.playing
-        s.last_tick = time.monotonic() - self.tick_s
+        # Play moves on at once, except from the end: then the start is shown first.
+        s.last_tick = time.monotonic() - (0.0 if restart else self.tick_s)
         s.busy = False
 
     def _step(self) -> None:
@@ -104,7 +109,7 @@ class Player:
                  speed_help: str | None = None) -> Any:
         """Play/Pause, Back, Step, Reset and (when `speeds` is given) a URL-bound speed
         control in one row; returns the chosen speed. Each button carries its key."""
-        p, s = self.prefix, self.state
+        p, s = self.keys, self.state
         with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
             st.button("Pause" if s.playing else "Play", key=f"{p}_play",
                       on_click=self._toggle, type="primary", shortcut=KEYS["play"],

@@ -6,6 +6,7 @@ import contextlib
 import io
 
 from ml101.autograd.graph import fmt_tensor
+from tests.app.contract import code_panel
 from tests.conftest import OpenPage, assert_clean, shown_text
 
 GRAPH = {"ag_expr": "y = 2*x; z = y**2; out = z.mean()", "ag_vars": "x = [1.0, 2.0, 3.0]"}
@@ -22,7 +23,7 @@ def dot(at) -> str:
 def test_default_is_the_lesson_first_example(open_app: OpenPage) -> None:
     at = open_app("autograd")
     assert_clean(at)
-    assert metrics(at) == {"y  scalar": "9", "x.grad after backward": "6"}
+    assert metrics(at) == {"y, shape ()": "9", "x.grad after backward": "6"}
     assert at.slider(key="ag_step").value == at.slider(key="ag_step").max == 5
     graph = dot(at)
     for text in ("AddBackward0", "PowBackward0", "MulBackward0", "AccumulateGrad",
@@ -36,7 +37,7 @@ def test_preset_and_step_slider_walk_the_chain_rule(open_app: OpenPage) -> None:
     at.button(key="ag_p_graph").click().run()
     assert_clean(at)
     assert metrics(at)["x.grad after backward"] == "[2.667, 5.333, 8]"
-    assert metrics(at)["out  scalar"] == "18.67"
+    assert metrics(at)["out, shape ()"] == "18.67"
     at.slider(key="ag_step").set_value(2).run()
     text = shown_text(at)
     assert "Step 2 of 4" in text and "**PowBackward0: z = y**2**" in text
@@ -47,6 +48,55 @@ def test_preset_and_step_slider_walk_the_chain_rule(open_app: OpenPage) -> None:
     table = at.dataframe[0].value
     assert table["by hand: 8x / 3"].round(4).tolist() == [2.6667, 5.3333, 8.0]
     assert (table["|difference|"] < 1e-6).all()
+
+
+def test_player_walks_the_backward_pass(open_app: OpenPage) -> None:
+    """Reset shows the forward pass, Step and Back move one node, Play walks to the end."""
+    at = open_app("autograd", **GRAPH)
+    at.button(key="ag_bw_reset").click().run()
+    assert at.slider(key="ag_step").value == 0
+    assert "The forward pass has run" in shown_text(at) and "grad in" not in dot(at)
+    assert at.button(key="ag_bw_back").disabled
+    at.button(key="ag_bw_step").click().run()
+    at.button(key="ag_bw_step").click().run()
+    text = shown_text(at)
+    assert at.slider(key="ag_step").value == 2 and "Step 2 of 4" in text
+    assert "upstream [0.3333, 0.3333, 0.3333] ⊙ local [4, 8, 12] = **[1.333, 2.667, 4]**" in text
+    at.button(key="ag_bw_back").click().run()
+    assert at.slider(key="ag_step").value == 1 and "**MeanBackward0: out = z.mean()**" \
+        in shown_text(at)
+    at.button(key="ag_bw_play").click().run()  # each run while playing is one tick
+    seen = [at.slider(key="ag_step").value]
+    while at.button(key="ag_bw_play").label == "Pause":
+        at.run()
+        seen.append(at.slider(key="ag_step").value)
+        assert len(seen) < 10, "the walk must end"
+    assert_clean(at)
+    assert seen[0] == 2 and seen[-1] == 4 and seen == sorted(seen)
+    assert at.button(key="ag_bw_step").disabled
+    assert ".grad = [2.667, 5.333, 8]" in dot(at)
+    at.button(key="ag_bw_play").click().run()  # Play at the end starts again
+    assert at.slider(key="ag_step").value == 1
+
+
+def test_a_link_to_the_forward_pass_can_step_and_a_deck_scene_plays(open_app: OpenPage
+                                                                     ) -> None:
+    """?ag_step=0 opens on the forward pass with Step ready; a lecture deck's play = true
+    (ag_autoplay) starts the walk on arrival."""
+    at = open_app("autograd", ag_step="0", **GRAPH)
+    assert at.slider(key="ag_step").value == 0
+    assert not at.button(key="ag_bw_step").disabled and at.button(key="ag_bw_back").disabled
+    at.session_state["ag_autoplay"] = True
+    at.run()
+    assert at.slider(key="ag_step").value == 1 and at.button(key="ag_bw_play").label == "Pause"
+
+
+def test_two_paths_into_x_are_summed_in_one_backward(open_app: OpenPage) -> None:
+    at = open_app("autograd", ag_step="5")
+    text = shown_text(at)
+    assert "**AccumulateGrad → x.grad**" in text
+    assert "Gradients arrive along 2 paths, and the engine adds them before this node runs: " \
+        in text and "= **6**" in text
 
 
 def test_typed_expression_and_values(open_app: OpenPage) -> None:
@@ -103,7 +153,7 @@ def test_gradient_accumulation_buttons(open_app: OpenPage) -> None:
         seen.append(metrics(at)["x.grad now"])
     assert seen == ["6", "7", "0", "1"]
     assert_clean(at)
-    code = at.code[-2].value  # the replay of the presses
+    code = code_panel(at, "Show the code for these presses")
     assert "y2.backward()" in code and "x.grad.zero_()" in code
 
 
@@ -128,7 +178,7 @@ def test_generated_code_prints_the_numbers_on_screen(open_app: OpenPage) -> None
     shown = metrics(at)
     ns: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(at.code[-1].value, ns)
-    assert fmt_tensor(ns["out"]) == shown["out  [2]"]
+        exec(code_panel(at), ns)
+    assert fmt_tensor(ns["out"]) == shown["out, shape (2,)"]
     assert fmt_tensor(ns["x"].grad) == shown["x.grad after backward"]
     assert fmt_tensor(ns["w"].grad) == shown["w.grad after backward"]

@@ -3,14 +3,12 @@ run the generated code and compare, open deep links."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import torch
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import OpenPage, assert_clean, shown_text
+from tests.conftest import run_script as run_code
 
 URL = "tensors"
 
@@ -23,14 +21,6 @@ def generated(at: AppTest, marker: str = "import torch") -> str:
     found = [c for c in codes(at) if marker in c]
     assert found, "the page shows its code"
     return found[0]
-
-
-def run_code(code: str) -> tuple[dict, str]:
-    ns: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code, ns)
-    return ns, out.getvalue()
 
 
 def test_default_view_is_the_lesson_tensor(open_app: OpenPage) -> None:
@@ -121,11 +111,29 @@ def test_reshape_view_refusal_and_slice(open_app: OpenPage) -> None:
     assert any("view refuses" in w.value for w in at.warning)
     at.selectbox(key="t_rop").select("reshape").run()
     assert any("It is a copy" in w.value for w in at.warning)
-    ns, printed = run_code(generated(at))
+    ns, printed = run_code(generated(at, "r = d."))
     assert torch.equal(ns["r"], d.T.reshape(-1)) and "shares memory with d: False" in printed
+    ns, _ = run_code(generated(at, "s = d["))
     assert torch.equal(ns["s"], d.T[:, 0]) and str(d.T[:, 0]) in codes(at)
     at.text_input(key="t_slice").input("d[::-1]").run()
     assert "PyTorch" in at.error[0].value and not at.exception
+
+
+def test_view_needs_compatible_strides_not_contiguity(open_app: OpenPage) -> None:
+    """The two examples: d.T.view(5, 2, 2) shares d's memory, d.T.view(20) is refused."""
+    at = open_app(URL, t_tab="Reshape & index")
+    at.button(key="t_vex0").click().run()
+    assert_clean(at)
+    d = torch.arange(20).reshape(4, 5)
+    assert at.toggle(key="t_dT").value and at.text_input(key="t_rshape").value == "5, 2, 2"
+    assert str(d.T.view(5, 2, 2)) in codes(at)
+    assert any("It shares d's memory" in i.value for i in at.info)
+    ns, printed = run_code(generated(at, "r = d."))
+    assert torch.equal(ns["r"], d.T.view(5, 2, 2)) and "shares memory with d: True" in printed
+    at.button(key="t_vex1").click().run()
+    assert not at.exception
+    assert any("view refuses" in w.value and "(20,)" in w.value for w in at.warning)
+    assert "strides (1, 5), contiguous: False" in shown_text(at)
 
 
 def test_numpy_tab_shared_memory(open_app: OpenPage) -> None:

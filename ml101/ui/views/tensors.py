@@ -1,50 +1,67 @@
 """The Tensor playground's four tabs: widgets, calls into the core, rendering.
 
-They live in a module rather than in the page script because Streamlit compiles a
-page script (with its "magic" AST pass) on every AppTest run, which for a page this
-size costs more than the whole rerun budget; an imported module compiles once.
+Main picture (`t_picture`): the tensor grid of the open tab, drawn cell by cell with its
+values (the created tensor; A, B and the result; d and its reshape; the four objects of
+the shared-memory demo). The inputs that change it sit beside it or just above it.
+
+They live in a module rather than in the page script because Streamlit compiles a page
+script (with its "magic" AST pass) on every AppTest run; an imported module compiles once.
 """
 
-
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
 import torch
 
-from ml101.inputs import ShapeError, fmt_shape
+from ml101.inputs import InputError, fmt_shape
 from ml101.tensors import create as tc
 from ml101.tensors import interop as tn
 from ml101.tensors import ops
 from ml101.tensors import reshape as tr
-from ml101.tensors.charts import grid_note, heatmap
-from ml101.tensors.index import IndexParseError
-from ml101.tensors.literal import MAX_CHARS, LiteralError
+from ml101.tensors.charts import cell_px, grid_note, heatmap
+from ml101.tensors.code import code_for
+from ml101.tensors.literal import MAX_CHARS
 from ml101.ui import controls
-from ml101.ui.layout import explain, show_code
+from ml101.ui.layout import explain, picture_px, show_code, stage
+from ml101.ui.presenter import is_presenting
 
-BAD_INPUT = (LiteralError, IndexParseError, ShapeError, tc.TensorError)
-HEADER = "import numpy as np\nimport torch\n\n"
+# Tab labels are URL values (t_tab=Operate): they stay as they are.
 TABS = ["Create", "Operate", "Reshape & index", "NumPy ⇄ PyTorch"]
 KEEP = {"persist_state": "page"}  # a hidden tab keeps its controls' values
+PICTURE = "t_picture"
+LARGEST_CELL, LARGEST_CELL_PRESENT = 56, 96  # px: a small tensor grows to this, no further
 
 
-def grid(t: torch.Tensor, caption: str, mask: np.ndarray | None = None) -> None:
-    """A tensor as a heatmap with its values, plus exactly what print() shows."""
+def playground() -> None:
+    """The four tabs; only the open one runs, so a rerun stays fast."""
+    tabs = controls.tabs(TABS, key="t_tab")
+    renderers: tuple[Callable[[], None], ...] = (create, operate, reshape_and_index,
+                                                 numpy_side)
+    for tab, render in zip(tabs, renderers, strict=True):
+        if tab.open is not False:
+            with tab:
+                render()
+
+
+def grid(t: torch.Tensor, caption: str, mask: np.ndarray | None = None,
+         share: float = 1.0, printed: str | None = None) -> None:
+    """A tensor as a heatmap with its values, plus exactly what print() shows (`printed`
+    when it is not the tensor's own print, e.g. a NumPy array's). `share` is the part of
+    the main picture's width this grid gets (a third beside two others)."""
     st.markdown(caption)
     if t.numel() == 0:
         st.info(f"An empty tensor of shape {fmt_shape(tuple(t.shape))}: nothing to draw.")
     else:
-        st.vega_lite_chart(heatmap(t, mask), width="content")
+        cell = cell_px(tuple(t.shape), round(picture_px() * share),
+                       largest=LARGEST_CELL_PRESENT if is_presenting() else LARGEST_CELL)
+        st.vega_lite_chart(heatmap(t, mask, cell=cell), width="content")
         cut = grid_note(tuple(t.shape))
         if cut:
             st.caption(cut + "; print() below shows it all (abridged by PyTorch if long).")
-    st.code(str(t), language=None)
-
-
-def properties(t: torch.Tensor) -> None:
-    rows = [(p.name, p.value, p.code, p.why) for p in tc.describe(t)]
-    table(["property", "value", "code", "what it means"], rows, code_cols=(2,))
+    st.code(str(t) if printed is None else printed, language=None)
 
 
 def table(headers: list[str], rows: list[tuple], code_cols: tuple[int, ...] = ()) -> None:
@@ -58,6 +75,13 @@ def table(headers: list[str], rows: list[tuple], code_cols: tuple[int, ...] = ()
     st.markdown("\n".join(lines))
 
 
+def examples(items: dict[str, dict[str, object]], key: str) -> None:
+    """A compact row of example buttons: each sets a few controls at once."""
+    with st.container(horizontal=True, gap="small"):
+        for i, (label, values) in enumerate(items.items()):
+            st.button(label, key=f"{key}{i}", on_click=controls.apply_preset, args=(values,))
+
+
 def _size(n: int | None) -> str:
     return "—" if n is None else str(n)
 
@@ -69,8 +93,8 @@ def verdict(ok: bool, how: str) -> None:
 
 # ---------------------------------------------------------------- Create
 def create() -> None:
-    left, right = st.columns([1, 2], gap="large")
-    with left:
+    picture, settings = stage()
+    with settings:
         kind = controls.selectbox("Creation function", tc.KINDS, key="t_kind", **KEEP,
                                   format_func=lambda k: f"torch.{k}")
         spec: dict = {"kind": kind}
@@ -96,17 +120,20 @@ def create() -> None:
                                            help="auto: what PyTorch (or NumPy) infers")
         if kind in tc.RANDOM_KINDS:
             spec["seed"] = controls.seed_input("t_seed", **KEEP)
-    with right:
-        try:
-            made = tc.create(tc.CreateSpec(**spec))
-        except BAD_INPUT as exc:
+    try:
+        made = tc.create(tc.CreateSpec(**spec))
+    except InputError as exc:
+        with picture, st.container(key=PICTURE):
             st.error(str(exc), icon=":material/error:")
-        else:
-            grid(made.tensor, f"**t** = `torch.{kind}(...)`")
-            for note in made.notes:
-                st.info(note, icon=":material/info:")
-            properties(made.tensor)
-            show_code(HEADER + made.code + "\n" + tc.describe_code())
+        return
+    with picture, st.container(key=PICTURE):
+        grid(made.tensor, f"**t** = `torch.{kind}(...)`")
+    with settings:
+        for note in made.notes:
+            st.info(note, icon=":material/info:")
+    rows = [(p.name, p.value, p.code, p.why) for p in tc.describe(made.tensor)]
+    table(["property", "value", "code", "what it means"], rows, code_cols=(2,))
+    show_code(code_for(made))
     explain(
         "A tensor is a block of numbers of one **dtype** plus a **shape**. Under the hood "
         "the numbers sit in one flat run of memory; the **stride** says how many elements "
@@ -116,8 +143,11 @@ def create() -> None:
         "draws from a standard normal, `rand` uniformly from [0, 1): the seed makes "
         "them repeatable.")
 
+
 # ---------------------------------------------------------------- Operate
 OPS = [*ops.ELEMENTWISE, *ops.MATMUL, *ops.REDUCTIONS]
+OP_LABELS = {"+": "A + B", "-": "A - B", "*": "A * B", "/": "A / B", "**": "A ** B",
+             "@": "A @ B", "torch.mm": "torch.mm(A, B)"}
 PRESETS = {
     "Lesson A, B": {"t_a": "[[1, 2], [3, 4]]", "t_b": "[[5, 6], [7, 8]]", "t_op": "+"},
     "Broadcast a row": {"t_a": "[[1, 2, 3], [4, 5, 6]]", "t_b": "[10, 20, 30]", "t_op": "+"},
@@ -125,12 +155,10 @@ PRESETS = {
     "Shapes that clash": {"t_a": "[[1, 2, 3], [4, 5, 6]]", "t_b": "[[1, 2], [3, 4]]",
                           "t_op": "+"},
 }
+
+
 def operate() -> None:
-    pcols = st.columns(len(PRESETS))
-    for i, (label, values) in enumerate(PRESETS.items()):
-        pcols[i].button(label, key=f"t_pre{i}", on_click=controls.apply_preset,
-                        args=(values,), width="stretch")
-    c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 2], vertical_alignment="bottom")
     with c1:
         a_text = controls.text_input("A", "[[1, 2], [3, 4]]", key="t_a", **KEEP,
                                      max_chars=MAX_CHARS)
@@ -138,100 +166,100 @@ def operate() -> None:
         b_text = controls.text_input("B", "[[5, 6], [7, 8]]", key="t_b", **KEEP,
                                      max_chars=MAX_CHARS)
     with c3:
-        op = controls.selectbox("Operation", OPS, key="t_op", **KEEP, format_func=lambda o: {
-            "+": "A + B", "-": "A - B", "*": "A * B", "/": "A / B", "**": "A ** B",
-            "@": "A @ B", "torch.mm": "torch.mm(A, B)"}.get(o, f"A.{o}()"))
+        op = controls.selectbox("Operation", OPS, key="t_op", **KEEP,
+                                format_func=lambda o: OP_LABELS.get(o, f"A.{o}()"))
     with c4:
         odt = controls.selectbox("dtype of A and B", [tc.AUTO, *tc.DTYPES], index=1,
                                  key="t_odtype", **KEEP)
+    examples(PRESETS, "t_pre")
+    try:
+        x = ops.operands(a_text, b_text, odt)
+    except InputError as exc:
+        with st.container(key=PICTURE):
+            st.error(str(exc), icon=":material/error:")
+        return
     dim: int | str = ops.ALL
     keep = False
-    a = b = None
-    try:
-        a = tc.literal_tensor(tc.parse_literal(a_text), odt)
-        b = tc.literal_tensor(tc.parse_literal(b_text), odt)
-    except BAD_INPUT as exc:
-        st.error(("A: " if a is None else "B: ") + str(exc), icon=":material/error:")
     if op in ops.REDUCTIONS:
-        d1, d2 = st.columns(2)
-        ndim = a.ndim if a is not None else 2
+        d1, d2 = st.columns(2, vertical_alignment="bottom")
         with d1:
             dim_txt = controls.segmented_control(
-                "dim (which axis collapses)", [ops.ALL, *map(str, range(ndim))], key="t_dim",
-                default=ops.ALL, required=True)
+                "dim (which axis collapses)", [ops.ALL, *map(str, range(x.a.ndim))],
+                key="t_dim", default=ops.ALL, required=True)
         with d2:
             keep = controls.toggle("keepdim", key="t_keep", **KEEP)
         dim = ops.ALL if dim_txt in (None, ops.ALL) else int(dim_txt)
-    if a is not None and b is not None:
-        try:
-            if op in ops.ELEMENTWISE:
-                res = ops.elementwise(a, b, op)
-            elif op in ops.MATMUL:
-                res = ops.matmul(a, b, op)
-            else:
-                res = ops.reduce(a, op, dim, keep)
-        except BAD_INPUT as exc:
-            res = None
-            st.error(str(exc), icon=":material/error:")
-            if op in ops.ELEMENTWISE:
-                bc = ops.broadcast(tuple(a.shape), tuple(b.shape))
-                table(["axis", "A", "B", "rule"],
-                      [(r.axis, _size(r.a), _size(r.b), r.note) for r in bc.rows])
+    try:
+        res = ops.operate(x, op, dim, keep)
+    except InputError as exc:
+        res = None
+        st.error(str(exc), icon=":material/error:")
+        if op in ops.ELEMENTWISE:
+            bc = ops.broadcast(tuple(x.a.shape), tuple(x.b.shape))
+            table(["axis", "A", "B", "rule"],
+                  [(r.axis, _size(r.a), _size(r.b), r.note) for r in bc.rows])
+    with st.container(key=PICTURE):
         g1, g2, g3 = st.columns(3 if op not in ops.REDUCTIONS else [1, 0.01, 1])
         with g1:
-            grid(a, f"**A** {fmt_shape(tuple(a.shape))}")
+            grid(x.a, f"**A** {fmt_shape(tuple(x.a.shape))}", share=0.5)
         if op not in ops.REDUCTIONS:
             with g2:
-                grid(b, f"**B** {fmt_shape(tuple(b.shape))}")
+                grid(x.b, f"**B** {fmt_shape(tuple(x.b.shape))}", share=0.5)
         if res is not None:
             with g3:
                 grid(res.values, f"**result** = `{res.code.removeprefix('result = ')}` "
-                                 f"{fmt_shape(tuple(res.values.shape))}")
+                                 f"{fmt_shape(tuple(res.values.shape))}", share=0.5)
                 if isinstance(res.result, tuple):
                     st.markdown("**.indices**")
                     st.code(str(res.result[1]), language=None)
-            st.info(res.explanation, icon=":material/straighten:")
-            if "broadcast" in res.extra:
-                table(["axis", "A", "B", "result", "what happens"],
-                      [(r.axis, _size(r.a), _size(r.b), r.out, r.note)
-                       for r in res.extra["broadcast"].rows])
-            nl, nr = st.columns(2)
-            with nl:
-                st.markdown("**NumPy twin**: `" + res.numpy_code.splitlines()[0] + "`")
-                np_vals = res.numpy_result[0] if isinstance(res.numpy_result, tuple) \
-                    else res.numpy_result
-                st.code(repr(np_vals), language=None)
-            with nr:
-                verdict(res.agree, res.agreement)
-            dt = tc.dtype_arg(odt)
-            show_code(
-                HEADER
-                + f"A = torch.tensor({tc.py_nested(tc.parse_literal(a_text).data)}{dt})\n"
-                + f"B = torch.tensor({tc.py_nested(tc.parse_literal(b_text).data)}{dt})\n"
-                + res.code + "\nprint(result)\n\n# the NumPy twin, on the same numbers\n"
-                + "a, b = A.numpy(), B.numpy()\n" + res.numpy_code + "\nprint(result_np)")
-        explain(
-            "**Elementwise** operations pair up entries. When shapes differ, PyTorch "
-            "**broadcasts**: it lines the shapes up from the right; on each axis the sizes "
-            "must match, or one must be 1 (a missing axis counts as 1) and that operand is "
-            "reused along the axis without copying. **A @ B** is matrix multiplication: an "
-            "(n, k) by (k, m) product gives (n, m). A **reduction** with `dim=d` combines the "
-            "entries along axis d, so that axis disappears (or stays as size 1 with "
-            "`keepdim=True`).")
+    if res is not None:
+        st.info(res.explanation, icon=":material/straighten:")
+        if "broadcast" in res.extra:
+            table(["axis", "A", "B", "result", "what happens"],
+                  [(r.axis, _size(r.a), _size(r.b), r.out, r.note)
+                   for r in res.extra["broadcast"].rows])
+        nl, nr = st.columns(2)
+        with nl:
+            st.markdown("**NumPy twin**: `" + res.numpy_code.splitlines()[0] + "`")
+            np_vals = res.numpy_result[0] if isinstance(res.numpy_result, tuple) \
+                else res.numpy_result
+            st.code(repr(np_vals), language=None)
+        with nr:
+            verdict(res.agree, res.agreement)
+        show_code(code_for(res))
+    explain(
+        "**Elementwise** operations pair up entries. When shapes differ, PyTorch "
+        "**broadcasts**: it lines the shapes up from the right; on each axis the sizes "
+        "must match, or one must be 1 (a missing axis counts as 1) and that operand is "
+        "reused along the axis without copying. **A @ B** is matrix multiplication: an "
+        "(n, k) by (k, m) product gives (n, m). A **reduction** with `dim=d` combines the "
+        "entries along axis d, so that axis disappears (or stays as size 1 with "
+        "`keepdim=True`).")
+
 
 # ---------------------------------------------------------------- Reshape & index
+VIEW_EXAMPLES = {
+    "d.T.view(5, 2, 2) works": {"t_dT": True, "t_rop": "view", "t_rshape": "5, 2, 2"},
+    "d.T.view(20) fails": {"t_dT": True, "t_rop": "view", "t_rshape": "20"},
+}
+SLICE_EXAMPLES = {e: {"t_slice": e} for e in ("d[0]", "d[:, 0]", "d[1:3, 2:4]", "d[::2, 1:]")}
+
+
 def reshape_and_index() -> None:
-    r1, r2, r3 = st.columns([2, 2, 3])
+    r1, r2, r3, r4 = st.columns([2, 1.4, 1.6, 1.6], vertical_alignment="bottom")
     with r1:
         d_shape = controls.text_input("d = torch.arange(n).reshape(…)", "4, 5", key="t_dshape",
                                       **KEEP)
+    with r2:
         d_t = controls.toggle("Start from d.T", key="t_dT",
                               help="d.T is a transposed view: same memory, strides swapped, "
-                                   "not contiguous. Then try view.", **KEEP)
-    with r2:
+                                   "not contiguous. view still works where strides can "
+                                   "express the new shape: try the examples.", **KEEP)
+    with r3:
         rop = controls.selectbox("Reshape operation", tr.SHAPE_OPS, key="t_rop", **KEEP,
                                  format_func=lambda o: o if o == ".T" else f".{o}()")
-        new_shape, dim0, dim1 = "-1", 0, 1
+    new_shape, dim0, dim1 = "-1", 0, 1
+    with r4:
         if rop in tr.TAKES_SHAPE:
             new_shape = controls.text_input("new shape (one -1 allowed)", "2, 10",
                                             key="t_rshape", **KEEP)
@@ -241,81 +269,80 @@ def reshape_and_index() -> None:
                 dim0 = int(controls.number_input("dim0", 0, 3, 0, key="t_td0", **KEEP))
             with q2:
                 dim1 = int(controls.number_input("dim1", 0, 3, 1, key="t_td1", **KEEP))
-    with r3:
+    try:
+        src = tr.source(d_shape, d_t)
+    except InputError as exc:
+        with st.container(key=PICTURE):
+            st.error(str(exc), icon=":material/error:")
+        return
+    d = src.tensor
+    sa, sb = st.columns(2, gap="large")
+    with sa:
+        st.markdown("**Reshape: view or copy?**")
+        examples(VIEW_EXAMPLES, "t_vex")
+        _reshape(src, rop, new_shape, dim0, dim1)
+    with sb:
+        st.markdown("**Index and slice**")
         sl = controls.text_input("Index or slice", "d[1:3, 2:4]", key="t_slice", **KEEP,
                                  max_chars=500,
                                  help="e.g. d[0], d[:, 0], d[1:3, 2:4], d[..., -1], d[[0, 2]]")
-        ex = st.columns(4)
-        for i, example in enumerate(("d[0]", "d[:, 0]", "d[1:3, 2:4]", "d[::2, 1:]")):
-            ex[i].button(example, key=f"t_ex{i}", on_click=controls.apply_preset,
-                         args=({"t_slice": example},), width="stretch")
-    try:
-        d, d_code = tr.source(d_shape, d_t)
-    except BAD_INPUT as exc:
-        st.error(str(exc), icon=":material/error:")
-        d = None
-    if d is not None:
-        code_lines = [d_code]
-        sa, sb = st.columns(2)
-        with sa:
-            st.subheader("Reshape: view or copy?")
-            try:
-                so = tr.shape_op(d, rop, new_shape, dim0, dim1)
-            except BAD_INPUT as exc:
-                st.error(str(exc), icon=":material/error:")
-            else:
-                grid(d, f"**d** {fmt_shape(tuple(d.shape))}, strides {d.stride()}, "
-                        f"contiguous: {d.is_contiguous()}")
-                if so.result is None:
-                    st.warning(so.refused, icon=":material/block:")
-                    code_lines.append(f"# {so.code} raises: view size is not compatible "
-                                      "with input tensor's size and stride")
-                else:
-                    grid(so.result, f"**r** = `{so.code}` "
-                                    f"{fmt_shape(tuple(so.result.shape))}, strides "
-                                    f"{so.result.stride()}")
-                    (st.info if so.shares_memory else st.warning)(
-                        so.explanation, icon=":material/memory:")
-                    code_lines += [
-                        f"r = {so.code}", "print(r)",
-                        "print('r shares memory with d:', "
-                        "r.untyped_storage().data_ptr() == d.untyped_storage().data_ptr())"]
-                st.caption(f"NumPy twin: `{so.numpy_code}`")
-        with sb:
-            st.subheader("Index and slice")
-            try:
-                ix = tr.take(d, sl)
-            except BAD_INPUT as exc:
-                st.error(str(exc), icon=":material/error:")
-            else:
-                grid(d, f"**d** with `d[{ix.index.text}]` outlined", ix.index.mask)
-                grid(ix.result, f"**s** = `{ix.code}` {fmt_shape(tuple(ix.result.shape))}")
-                st.info(ix.explanation, icon=":material/select_all:")
-                verdict(ix.agree, "NumPy's arr[...] picks the same elements"
-                        if ix.agree else "the selections differ")
-                code_lines += [f"s = {ix.code}", "print(s)"]
-        show_code(HEADER + "\n".join(code_lines))
+        examples(SLICE_EXAMPLES, "t_ex")
+        try:
+            ix = tr.take(src, sl)
+        except InputError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            grid(d, f"**d** with `d[{ix.index.text}]` outlined", ix.index.mask, share=0.4)
+            grid(ix.result, f"**s** = `{ix.code}` {fmt_shape(tuple(ix.result.shape))}",
+                 share=0.4)
+            st.info(ix.explanation, icon=":material/select_all:")
+            verdict(ix.agree, "NumPy's arr[...] picks the same elements"
+                    if ix.agree else "the selections differ")
+            show_code(code_for(ix), title="Show the code (slice)")
     explain(
         "A tensor is flat memory plus a shape and **strides**. `view` gives the same "
-        "memory a new shape, which only works when the elements are already in row-major "
-        "order (contiguous); otherwise it refuses. `reshape` uses a view when it can and "
-        "copies when it must: the storage pointer says which happened. `.T` and "
-        "`transpose` swap strides instead of moving data, so their result is "
-        "non-contiguous. Slicing with `start:stop` (stop excluded) is a view; indexing "
-        "with a list of integers copies. PyTorch refuses negative steps such as `::-1` "
-        "(NumPy allows them): use `torch.flip`.")
+        "memory a new shape without copying, so it works only when strides alone can read "
+        "the elements in the new shape: splitting an axis, or merging neighbouring axes "
+        "whose elements follow each other evenly in memory. That is not the same as being "
+        "contiguous: `d.T` (strides (1, 5), not contiguous) `.view(5, 2, 2)` works and "
+        "shares d's memory, because it only splits the last axis; `d.T.view(20)` fails, "
+        "because reading d.T row by row jumps back and forth in memory. `reshape` uses a "
+        "view when it can and copies when it must: the storage pointer says which "
+        "happened. `.T` and `transpose` swap strides instead of moving data, so their "
+        "result is non-contiguous. Slicing with `start:stop` (stop excluded) is a view; "
+        "indexing with a list of integers copies. PyTorch refuses negative steps such as "
+        "`::-1` (NumPy allows them): use `torch.flip`.")
+
+
+def _reshape(src: tr.Source, rop: str, new_shape: str, dim0: int, dim1: int) -> None:
+    d = src.tensor
+    try:
+        so = tr.shape_op(src, rop, new_shape, dim0, dim1)
+    except InputError as exc:
+        with st.container(key=PICTURE):
+            st.error(str(exc), icon=":material/error:")
+        return
+    with st.container(key=PICTURE):
+        grid(d, f"**d** {fmt_shape(tuple(d.shape))}, strides {d.stride()}, "
+                f"contiguous: {d.is_contiguous()}", share=0.4)
+        if so.result is not None:
+            grid(so.result, f"**r** = `{so.code}` {fmt_shape(tuple(so.result.shape))}, "
+                            f"strides {so.result.stride()}", share=0.4)
+    if so.result is None:
+        st.warning(so.refused, icon=":material/block:")
+    else:
+        (st.info if so.shares_memory else st.warning)(so.explanation, icon=":material/memory:")
+    st.caption(f"NumPy twin: `{so.numpy_code}`")
+    show_code(code_for(so), title="Show the code (reshape)")
+
 
 # ---------------------------------------------------------------- NumPy ⇄ PyTorch
 def numpy_side() -> None:
-    n1, n2 = st.columns([3, 1])
+    n1, w1, w2, w3 = st.columns([2.6, 3.2, 1.6, 1.6], vertical_alignment="bottom")
     with n1:
         nlit = controls.text_input("a (NumPy) and t (PyTorch) from the literal",
                                    "[[1, 2], [3, 4]]", key="t_nlit", **KEEP,
                                    max_chars=MAX_CHARS)
-    with n2:
-        nseed = controls.seed_input("t_nseed", **KEEP)
-    st.subheader("Shared memory: who sees a write?")
-    w1, w2, w3 = st.columns(3)
     with w1:
         target = controls.segmented_control(
             "Write into", tn.WRITE_TARGETS, key="t_wt", **KEEP, default="arr", required=True,
@@ -325,43 +352,49 @@ def numpy_side() -> None:
                                     help="e.g. [0, 1] (one cell) or [:, 0] (a column)")
     with w3:
         value = controls.number_input("the value", -1e6, 1e6, 99.0, key="t_wval", **KEEP, step=1.0)
+    st.subheader("Shared memory: who sees a write?")
     try:
         demo = tn.share_demo(nlit, target or "arr", where, value)
-    except BAD_INPUT as exc:
-        st.error(str(exc), icon=":material/error:")
+    except InputError as exc:
+        with st.container(key=PICTURE):
+            st.error(str(exc), icon=":material/error:")
     else:
         objs = [("arr", "np.array(...)", demo.arr, None),
                 ("shared", "torch.from_numpy(arr)", demo.shared, "shared"),
                 ("copied", "torch.tensor(arr)", demo.copied, "copied"),
                 ("back", "copied.numpy()", demo.back, "back")]
-        cols = st.columns(4)
-        for col, (name, how, obj, mem) in zip(cols, objs, strict=True):
-            with col:
-                changed = demo.changed[name]
-                st.markdown(f"**{name}** = `{how}`  \n"
-                            + (":orange[changed]" if changed else ":gray[unchanged]"))
-                st.code(str(obj), language=None)
-                if mem == "back":
-                    st.caption("shares copied's memory" if demo.same_memory["back"]
-                               else "own memory")
-                elif mem:
-                    st.caption("shares arr's memory" if demo.same_memory[mem]
-                               else "own memory (a copy)")
-        show_code(demo.code, title="Show the code (shared memory)")
+        with st.container(key=PICTURE):
+            for col, (name, how, obj, mem) in zip(st.columns(4), objs, strict=True):
+                with col:
+                    changed = demo.changed[name]
+                    grid(torch.as_tensor(obj), f"**{name}** = `{how}`  \n"
+                         + (":orange[changed]" if changed else ":gray[unchanged]"),
+                         demo.written if changed else None, share=0.4,
+                         printed=None if isinstance(obj, torch.Tensor) else str(obj))
+                    if mem == "back":
+                        st.caption("shares copied's memory" if demo.same_memory["back"]
+                                   else "own memory")
+                    elif mem:
+                        st.caption("shares arr's memory" if demo.same_memory[mem]
+                                   else "own memory (a copy)")
+        show_code(code_for(demo), title="Show the code (shared memory)")
     explain(
         "`torch.from_numpy(arr)` wraps the array's memory: no copy, so a write to one is "
         "seen by the other, and the dtype stays NumPy's. `torch.tensor(arr)` always "
         "copies. `.numpy()` on a CPU tensor hands back a NumPy view of the same memory. "
         "Sharing avoids copies of big data, but means a change in one place shows up in "
         "the other.", title="Why did that change?")
-    st.subheader("The quick-reference table, computed live")
+    q1, q2 = st.columns([3, 1], vertical_alignment="bottom")
+    with q1:
+        st.subheader("The quick-reference table, computed live")
+    with q2:
+        nseed = controls.seed_input("t_nseed", **KEEP)
     try:
-        rows = tn.quick_reference(nlit, nseed)
-    except BAD_INPUT as exc:
+        ref = tn.quick_reference(nlit, nseed)
+    except InputError as exc:
         st.error(str(exc), icon=":material/error:")
     else:
         table(["operation", "NumPy", "PyTorch", "NumPy gives", "PyTorch gives", "agree?"],
               [(r.operation, r.numpy_code, r.torch_code, r.numpy_result, r.torch_result,
-                r.verdict) for r in rows], code_cols=(1, 2))
-        show_code(tn.quick_reference_code(nlit, nseed),
-                  title="Show the code (quick reference)")
+                r.verdict) for r in ref.rows], code_cols=(1, 2))
+        show_code(code_for(ref), title="Show the code (quick reference)")

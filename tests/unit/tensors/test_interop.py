@@ -7,12 +7,14 @@ import io
 
 import pytest
 
+from ml101.tensors.code import code_for
 from ml101.tensors.create import TensorError
-from ml101.tensors.interop import quick_reference, quick_reference_code, share_demo
+from ml101.tensors.interop import quick_reference, share_demo
 
 
 def test_quick_reference_rows() -> None:
-    rows = {r.operation: r for r in quick_reference("[[1, 2], [3, 4]]", 0)}
+    ref = quick_reference("[[1, 2], [3, 4]]", 0)
+    rows = {r.operation: r for r in ref.rows}
     assert list(rows) == ["Create zeros", "Random normal", "Matrix multiply", "Sum", "Reshape",
                           "Transpose", "To device"]
     assert rows["Matrix multiply"].torch_result.endswith("[[7, 10], [15, 22]]")
@@ -22,12 +24,12 @@ def test_quick_reference_rows() -> None:
     assert "by design" in rows["Random normal"].verdict
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(quick_reference_code("[[1, 2], [3, 4]]", 0), {})
+        exec(code_for(ref), {})
     assert "[[ 7 10]" in out.getvalue()
 
 
 def test_quick_reference_on_a_vector() -> None:
-    rows = {r.operation: r for r in quick_reference("[1, 2, 3]", 0)}
+    rows = {r.operation: r for r in quick_reference("[1, 2, 3]", 0).rows}
     assert rows["Transpose"].verdict == "—" and rows["Matrix multiply"].verdict == "—"
 
 
@@ -45,7 +47,7 @@ def test_writing_into_the_copy_shows_through_numpy_back() -> None:
     ns: dict = {}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(demo.code, ns)
+        exec(code_for(demo), ns)
     assert ns["back"].tolist() == demo.back.tolist() and ns["arr"].tolist() == demo.arr.tolist()
     assert "copied uses arr memory: False" in out.getvalue()
 

@@ -10,8 +10,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ml101.autograd import charts
 from ml101.autograd import graph as ag
 from ml101.autograd.expression import (
+    EXPRESSION_ALLOWED,
     MAX_CHARS,
     ExprError,
     evaluate,
@@ -19,6 +21,7 @@ from ml101.autograd.expression import (
     parse_program,
     parse_variables,
 )
+from ml101.inputs import InputError
 
 VARS = parse_variables("x = [1, 2, 3]; w = 0.5; m = [[1, 2], [3, 4]]")
 
@@ -93,6 +96,17 @@ def test_errors_name_the_token_and_column(text: str, token: str | None, column: 
     assert words in str(err)
 
 
+def test_vocabulary_errors_say_what_is_allowed() -> None:
+    """ExprError is one of the InputError family: a vocabulary problem ends with what may
+    be typed instead."""
+    with pytest.raises(InputError) as info:
+        run("open('f')")
+    assert isinstance(info.value, ExprError)
+    assert str(info.value).endswith(f"Allowed: {EXPRESSION_ALLOWED}.")
+    with pytest.raises(InputError, match="Allowed: name = value"):
+        parse_variables("x = y")
+
+
 def test_size_limits() -> None:
     with pytest.raises(ExprError, match="characters long"):
         parse_program("x+" * MAX_CHARS + "x", VARS)
@@ -138,7 +152,7 @@ def _bounded(text: str) -> None:
     try:
         program = parse_program(text, VARS)
         tr = ag.trace(program, VARS, {})
-        ag.to_dot(tr, len(tr.steps))
+        charts.to_dot(tr, len(tr.steps))
     except ExprError as err:
         assert str(err)
     assert time.process_time() - start < 1.0, text[:60]

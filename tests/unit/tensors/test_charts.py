@@ -6,7 +6,7 @@ import altair as alt
 import numpy as np
 import torch
 
-from ml101.tensors.charts import grid_cells, grid_note, heatmap
+from ml101.tensors.charts import CELL, cell_px, grid_cells, grid_note, heatmap
 
 
 def test_cells_hold_every_value_and_the_mask() -> None:
@@ -42,3 +42,12 @@ def test_specs_are_valid_vega_lite() -> None:
                     (torch.tensor([True, False]), None), (torch.randn(2, 2, 3), None)]:
         spec = {**schema, **heatmap(t, mask)}
         (alt.FacetChart if "facet" in spec else alt.LayerChart).from_dict(spec)
+
+
+def test_small_tensors_grow_and_big_ones_keep_readable_cells() -> None:
+    assert cell_px((2, 2), 560, largest=56) == 56
+    assert cell_px((4,), 100, largest=56) == CELL  # never below the size labels need
+    assert cell_px((3, 10), 560, largest=56) == 56
+    assert cell_px((3, 12), 560, largest=56) == 46
+    spec = heatmap(torch.zeros(2, 2), cell=56)
+    assert spec["width"] == 112 and spec["config"]["title"]["anchor"] == "start"

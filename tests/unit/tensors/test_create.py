@@ -1,30 +1,21 @@
-"""Creation: every kind builds what the generated code builds, and describe() tells the truth."""
+"""Creation: every kind builds what its script builds, and describe() tells the truth."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-
-import numpy as np
 import pytest
 import torch
 
-from ml101.tensors.create import KINDS, CreateSpec, TensorError, create, describe, describe_code
-
-
-def run(code: str) -> tuple[dict, str]:
-    ns: dict = {"torch": torch, "np": np}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code, ns)
-    return ns, out.getvalue()
+from ml101.inputs import InputError
+from ml101.tensors.code import code_for
+from ml101.tensors.create import KINDS, CreateSpec, TensorError, create, describe
+from tests.conftest import run_script as run
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("dtype", ["auto", "float64"])
 def test_generated_code_rebuilds_the_tensor(kind: str, dtype: str) -> None:
     made = create(CreateSpec(kind=kind, dtype=dtype, seed=7))
-    ns, printed = run(made.code)
+    ns, printed = run(code_for(made))
     assert torch.equal(ns["t"], made.tensor)
     assert ns["t"].dtype == made.tensor.dtype
     assert str(made.tensor) in printed
@@ -61,8 +52,9 @@ def test_seed_gives_the_same_numbers_and_leaves_global_rng_alone() -> None:
     (CreateSpec("linspace", steps=0), "steps"),
 ])
 def test_refusals(spec: CreateSpec, words: str) -> None:
-    with pytest.raises(TensorError, match=words):
+    with pytest.raises(TensorError, match=words) as info:
         create(spec)
+    assert isinstance(info.value, InputError)  # one error family for the views to catch
 
 
 def test_describe_is_true_for_a_transposed_view() -> None:
@@ -71,6 +63,13 @@ def test_describe_is_true_for_a_transposed_view() -> None:
     assert facts["shape"] == "(3, 2)" and facts["stride"] == "(1, 3)"
     assert facts["is_contiguous"] == "False" and facts["nbytes"] == "24 bytes"
     assert facts["element_size"] == "4 bytes" and facts["numel"] == "6"
-    _, printed = run("t = torch.arange(6, dtype=torch.float32).reshape(2, 3).T\n"
-                     + describe_code())
-    assert "t.stride() (1, 3)" in printed and "t.is_contiguous() False" in printed
+    _, printed = run(code_for(create(CreateSpec("tensor", literal="[[0.0, 1.0, 2.0], "
+                                                  "[3.0, 4.0, 5.0]]"))))
+    assert "t.stride() (3, 1)" in printed and "t.is_contiguous() True" in printed
+    assert "t.nbytes 24" in printed
+
+
+def test_shapes_print_as_python_tuples() -> None:
+    facts = {p.name: p.value for p in describe(torch.zeros(4))}
+    assert facts["shape"] == "(4,)"
+    assert {p.name: p.value for p in describe(torch.tensor(3.0))}["shape"] == "()"

@@ -7,7 +7,15 @@ import pytest
 import torch
 
 from ml101.tensors.create import TensorError
-from ml101.tensors.ops import agreement, broadcast, elementwise, matmul, reduce
+from ml101.tensors.ops import (
+    agreement,
+    broadcast,
+    elementwise,
+    matmul,
+    operands,
+    operate,
+    reduce,
+)
 
 A = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
 B = torch.tensor([[5.0, 6.0], [7.0, 8.0]])
@@ -94,3 +102,14 @@ def test_agreement_notices_differences() -> None:
     assert not ok and "differ" in how
     ok, _ = agreement(torch.tensor([float("nan")]), np.array([np.nan]))
     assert ok
+
+
+def test_operands_name_the_refused_one_and_operate_dispatches() -> None:
+    with pytest.raises(TensorError, match=r"^B: Column 10: ragged"):
+        operands("[1, 2]", "[[1, 2], [3]]")
+    x = operands("[[1, 2], [3, 4]]", "[10, 20]", "float32")
+    assert x.a.dtype == x.b.dtype == torch.float32
+    added = operate(x, "+")
+    assert added.values.tolist() == [[11.0, 22.0], [13.0, 24.0]] and added.operands is x
+    assert operate(x, "sum", 0).values.tolist() == [4.0, 6.0]
+    assert operate(operands("[[1, 2], [3, 4]]", "[[1], [1]]"), "@").values.tolist() == [[3], [7]]
