@@ -11,6 +11,7 @@ page_header(
 )
 run = training.stage_section()
 training.rewind_section(run)
+training.history_section(run)
 training.explain_section(run)
 training.model_section(run)
 training.save_section(run)

@@ -109,6 +109,7 @@ def evaluate(model):
 
 history = []
 best_loss, best_epoch, best_state, wait = math.inf, 0, None, 0
+blew_up = False
 batch_size = {cfg.batch_size}
 step = 0
 for epoch in range(1, {epochs} + 1):
@@ -120,12 +121,16 @@ for epoch in range(1, {epochs} + 1):
     for xb, yb in batches:
 {skip}        loss = criterion(model(xb), yb)
         if not math.isfinite(loss.item()):
-            raise SystemExit(f"step {{step + 1}}: the loss is {{loss.item()}}")
+            print(f"step {{step + 1}}: the loss is {{loss.item()}}; training stops here")
+            blew_up = True
+            break
         {zero}
         loss.backward()
         optimizer.step()
         total += loss.item() * len(xb)
         step += 1
+    if blew_up:
+        break
     train_loss = total / n_train
 
     {val_mode}
@@ -141,13 +146,14 @@ for epoch in range(1, {epochs} + 1):
         best_loss, best_epoch, wait = val_loss, epoch, 0
         best_state = {{k: v.clone() for k, v in model.state_dict().items()}}
 {stop}
-# The lesson saves the best weights but never loads them back. Do it, and measure:
-before = evaluate(model)
-model.load_state_dict(best_state)
-after = evaluate(model)
-print(f"restored epoch {{best_epoch}}: val loss {{before[0]:.6f}} -> {{after[0]:.6f}}, "
-      f"val acc {{before[1]:.4f}} -> {{after[1]:.4f}}")
-torch.save(model.state_dict(), "best_model.pt")  # weights only: loads on any PyTorch
+if best_state is not None and not blew_up:
+    # The lesson saves the best weights but never loads them back. Do it, and measure:
+    before = evaluate(model)
+    model.load_state_dict(best_state)
+    after = evaluate(model)
+    print(f"restored epoch {{best_epoch}}: val loss {{before[0]:.6f}} -> {{after[0]:.6f}}, "
+          f"val acc {{before[1]:.4f}} -> {{after[1]:.4f}}")
+    torch.save(model.state_dict(), "best_model.pt")  # weights only: loads on any PyTorch
 '''
 
 

@@ -5,11 +5,12 @@ resuming an uploaded checkpoint, and two sessions at once."""
 from __future__ import annotations
 
 import contextlib
-import io
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as hst
 from streamlit.testing.v1 import AppTest
 
 from ml101 import runtime
@@ -21,7 +22,17 @@ from ml101.training.config import BUGS, COMPARE, TRAINING_OPTIMIZERS
 from ml101.training.presets import BREAK_PRESETS, PRESETS, UNLUCKY_XOR_SEED
 from ml101.training.trainer import Trainer
 from ml101.ui.views import training as view
+from tests.app.contract import (
+    CODE_TITLE,
+    run_script,
+    screen,
+    set_control,
+    unmatched,
+)
+from tests.app.contract import controls as contract_controls
+from tests.app.contract import values as contract_values
 from tests.conftest import OpenPage, assert_clean, open_page, shown_text, widget_keys
+from tests.conftest import run_script as run_here
 
 runtime.configure()  # the reference runs below train as the app does: one torch thread
 
@@ -80,11 +91,8 @@ def test_step_play_early_stop_restore_and_the_code(open_app: OpenPage, tmp_path:
     assert at.button(key="tr_step").disabled  # the end: Step is off, Play starts over
     assert_clean(at)
 
-    script = next(c.value for c in at.code if "torch.manual_seed(seed)" in c.value)
-    ns: dict = {}
     monkeypatch.chdir(tmp_path)  # the script saves best_model.pt where it runs
-    with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(script, "<page code>", "exec"), ns)
+    ns, _ = run_here(_scripts(at)[0])
     assert ns["history"] == [(h.epoch, h.train_loss, h.val_loss, h.val_acc) for h in t.history]
 
     at.button(key="tr_reset").click().run()  # fresh weights, same settings
@@ -214,6 +222,51 @@ def test_captions_where_the_lesson_needs_a_word(open_app: OpenPage) -> None:
     assert "RMSprop with `foreach=True`" in shown_text(at)
     at.selectbox(key="tr_opt").set_value("adam").run()
     assert "Adam with `fused=True`; its step calls that fused kernel directly" in shown_text(at)
+
+
+def _scripts(at: AppTest) -> list[str]:
+    """Every "Show the code" script on the page (one per run side by side)."""
+    return [str(e.get("code")[0].value) for e in at.expander
+            if e.label.startswith(CODE_TITLE) and e.get("code")]
+
+
+def _printed_numbers_are_on_screen(at: AppTest) -> None:
+    scripts = _scripts(at)
+    assert scripts
+    shown = screen(at)
+    for script in scripts:
+        missing = unmatched(run_script(script), shown)
+        assert not missing, missing[:12]
+
+
+def test_the_code_prints_the_numbers_on_screen(open_app: OpenPage) -> None:
+    at = open_app("training")
+    for _ in range(3):
+        at.button(key="tr_step").click().run()
+    _printed_numbers_are_on_screen(at)
+    at.button(key="tr_bug_nan").click().run()  # the loss blows up: the script says where
+    _play_to_the_end(at, limit=10)
+    _printed_numbers_are_on_screen(at)
+
+
+# Left alone: free text, the player's own controls, the mistake whose script stops with
+# PyTorch's error on purpose, and sizes that make a script run for minutes.
+LEAVE = frozenset({"tr_speed", "tr_at", "tr_bug", "tr_n", "tr_bs", "tr_ep", "tr_pat"})
+
+
+@settings(max_examples=5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=hst.data())
+def test_the_code_contract_for_random_settings(data: hst.DataObject) -> None:
+    at = open_page("training")
+    for c in contract_controls(at, "tr", LEAVE):
+        set_control(at, c, data.draw(contract_values(c), label=c.key))
+    at.run()
+    assume(not at.error)  # a combination the page refuses (and explains) has no script
+    assert not at.exception
+    at.button(key="tr_step").click().run()
+    at.button(key="tr_step").click().run()
+    _printed_numbers_are_on_screen(at)
 
 
 def test_every_scene_fits_the_controls() -> None:

@@ -575,6 +575,24 @@ def rewind_section(on: OnScreen) -> None:
                     + "\n".join(f"| {i} | {n} | {a} |" for i, n, a in rows))
 
 
+def history_section(on: OnScreen) -> None:
+    """Every epoch's numbers, in full: what "Show the code" prints, line by line."""
+    if on.player.playing or not on.main.history:
+        return
+    fmt = st.column_config.NumberColumn(format="%.6f")
+    with st.expander("Every epoch, as the code prints it", icon=":material/table_rows:"):
+        for col, (label, t) in zip(st.columns(len(on.runs)), on.runs, strict=True):
+            h = t.history_columns()
+            if label:
+                col.markdown(f"**{label}**")
+            col.dataframe({"epoch": h["epoch"], "train loss": h["train_loss"],
+                           "val loss": h["val_loss"], "val accuracy": h["val_acc"]},
+                          hide_index=True, height=240,
+                          column_config={"train loss": fmt, "val loss": fmt,
+                                         "val accuracy": st.column_config.NumberColumn(
+                                             format="%.4f")})
+
+
 def explain_section(on: OnScreen) -> None:
     key = on.cfg.optimizer
     kwargs = ", ".join(f"{k}={v!r}" for k, v in optimizer_kwargs(key).items())
@@ -605,9 +623,14 @@ def explain_section(on: OnScreen) -> None:
 def model_section(on: OnScreen) -> None:
     main = on.main
     label = on.runs[0][0]
-    st.subheader(f"The model ({label})" if label else "The model")
-    t1, t2, t3 = st.tabs(["print(model)", "Parameters", "As nn.Sequential"])
-    t1.code(str(main.model), language="text")
+    st.subheader("The model")
+    tabs = ["print(model)", f"Parameters ({label})" if label else "Parameters",
+            f"As nn.Sequential ({label})" if label else "As nn.Sequential"]
+    t1, t2, t3 = st.tabs(tabs)
+    for run_label, t in on.runs:  # side by side: both networks, as both scripts print them
+        if len(on.runs) > 1:
+            t1.markdown(f"**{run_label}**")
+        t1.code(str(t.model), language="text")
     rows = parameter_table(main.model)
     with t2:
         st.markdown("| name | shape | count |\n|---|---|---:|\n" + "\n".join(

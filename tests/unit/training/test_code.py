@@ -3,8 +3,6 @@ script prints what `saving.three_ways` reports, and code_for refuses what it can
 
 from __future__ import annotations
 
-import contextlib
-import io
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,18 +13,11 @@ from ml101.training.code import code_for
 from ml101.training.config import RunConfig
 from ml101.training.presets import BREAK_PRESETS, PRESETS
 from ml101.training.trainer import Trainer
+from tests.conftest import run_script
 
 
 def _numbers(t: Trainer) -> list[tuple[int, float, float, float]]:
     return [(h.epoch, h.train_loss, h.val_loss, h.val_acc) for h in t.history]
-
-
-def _run(script: str) -> tuple[dict, str]:
-    ns: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(script, "<generated>", "exec"), ns)
-    return ns, out.getvalue()
 
 
 @pytest.mark.parametrize("cfg", [
@@ -39,12 +30,12 @@ def _run(script: str) -> tuple[dict, str]:
     replace(BREAK_PRESETS["no_zero_grad"].cfg, epochs=4),
 ], ids=["overfit-early-stop", "xor", "focal-3class-bn-dropout", "focal-imbalanced",
         "pipeline-rmsprop", "no-eval", "no-zero-grad"])
-def test_generated_script_reproduces_the_run(cfg: RunConfig, tmp_path: Path,
+def test_generated_script_reproduces_therun_script(cfg: RunConfig, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the script saves best_model.pt where it runs
     t = Trainer(cfg)
     t.run(cfg.epochs)
-    ns, out = _run(code_for(cfg))
+    ns, out = run_script(code_for(cfg))
     assert ns["history"] == _numbers(t)  # bit-for-bit equal floats
     r = t.restore_best()
     assert f"restored epoch {r.epoch}: val loss {r.val_loss_before:.6f} -> " \
@@ -57,15 +48,27 @@ def test_max_epochs_caps_the_script_at_the_run_on_screen(tmp_path: Path,
     cfg = replace(PRESETS["xor"].cfg, epochs=2000)
     t = Trainer(cfg)
     t.run(7)
-    ns, _ = _run(code_for(cfg, max_epochs=t.epoch))
+    ns, _ = run_script(code_for(cfg, max_epochs=t.epoch))
     assert ns["history"] == _numbers(t)
+
+
+def test_a_loss_that_blows_up_stops_the_script_at_the_pages_step(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    cfg = BREAK_PRESETS["nan"].cfg
+    t = Trainer(cfg)
+    t.run(50)
+    assert t.problem is not None
+    ns, out = run_script(code_for(cfg, max_epochs=t.epoch + 1))  # into the broken epoch
+    assert f"step {t.problem.step}: the loss is" in out and "training stops here" in out
+    assert ns["history"] == _numbers(t) and "restored" not in out
 
 
 def test_the_saving_script_is_code_for_its_demo() -> None:
     demo = saving.SaveDemo(seed=3, steps_before=5, steps_after=4)
     assert code_for(demo) == saving.code_for(3, 5, 4)
     rep = saving.three_ways(3, 5, 4)
-    _, out = _run(code_for(demo))
+    _, out = run_script(code_for(demo))
     assert f"resumed from checkpoint: {rep.resumed_loss}" in out
 
 
