@@ -7,6 +7,8 @@ page_header(
     "NumPy vs PyTorch",
     "The from-scratch NumPy network of lesson 4 and its PyTorch twin start from the same "
     "weights and train side by side.  \nWatch their losses overlap (to about 15 digits in "
-    "float64), check every hand-derived gradient against autograd, and compare code and speed.",
+    "float64), see whether this seed solves the data, and check every gradient by hand.",
 )
-twin_view.render()
+shown = twin_view.stage_section()
+twin_view.tabs_section(shown)
+twin_view.code_section(shown)

@@ -34,13 +34,15 @@ HIGHLIGHT = "#EE4C2C"  # the one thing the learner is looking at (the theme's pr
 FONT = {"label": 12, "title": 13, "heading": 15}
 
 
-def chart_config() -> dict[str, Any]:
+def chart_config(scale: float = 1.0) -> dict[str, Any]:
     """The Vega-Lite `config` every chart carries: one size system across pages, titles
-    anchored left (the chart toolbar sits top right), full legend labels."""
+    anchored left (the chart toolbar sits top right), full legend labels. `scale` enlarges
+    the type (a projector's picture)."""
+    font = {k: round(v * scale) for k, v in FONT.items()}
     return {
-        "axis": {"labelFontSize": FONT["label"], "titleFontSize": FONT["title"]},
-        "legend": {"labelFontSize": FONT["label"], "titleFontSize": FONT["title"],
+        "axis": {"labelFontSize": font["label"], "titleFontSize": font["title"]},
+        "legend": {"labelFontSize": font["label"], "titleFontSize": font["title"],
                    "labelLimit": 0},
-        "title": {"fontSize": FONT["heading"], "anchor": "start", "offset": 8},
-        "header": {"labelFontSize": FONT["title"], "titleFontSize": FONT["title"]},
+        "title": {"fontSize": font["heading"], "anchor": "start", "offset": 8},
+        "header": {"labelFontSize": font["title"], "titleFontSize": font["title"]},
     }

@@ -7,6 +7,9 @@ out one time step at a time in Python, ~6 ms a step, where the real one takes
 microseconds.) Before that, the rules are checked here so that a shape that does
 not fit gets a message in words (which dimension, what was expected), not PyTorch's
 terse one. The conv/pool output formula is the one in PyTorch's documentation.
+
+Input shapes are read by the shared `inputs.parse_shape` under `SHAPE_LIMITS`; a layer
+that does not fit the shape it was given raises `LayerError`.
 """
 
 from __future__ import annotations
@@ -19,20 +22,23 @@ from typing import Any
 import torch
 from torch import nn
 
+from ml101.inputs import InputError, fmt_shape
+
 LAYERS: tuple[str, ...] = (
     "Linear", "Conv2d", "MaxPool2d", "BatchNorm1d", "Dropout", "LSTM",
     "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
 )
-ACTIVATIONS: tuple[str, ...] = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax")
+ACTIVATION_LAYERS: tuple[str, ...] = ("ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax")
 
-MAX_NDIM = 5
-MAX_DIM = 100_000
-MAX_NUMEL = 10**9  # big shapes are only ever probed on the meta device
+# What `inputs.parse_shape` accepts here: big shapes are only ever probed on the meta
+# device, so a billion elements cost nothing; every size is at least 1.
+SHAPE_LIMITS: dict[str, int] = {"max_dims": 5, "max_elements": 10**9, "min_size": 1}
 REAL_LSTM_WORK = 5_000_000  # multiply-adds: an LSTM this small runs for real in ~1 ms
 
 
-class ShapeError(ValueError):
-    """An input shape or setting the layer cannot take; the message says why."""
+class LayerError(InputError):
+    """A layer that cannot take this input shape or these arguments: which dimension,
+    what it expected; `allowed` says what the layer takes."""
 
 
 @dataclass(frozen=True)
@@ -108,36 +114,15 @@ def defaults(layer: str) -> dict[str, Any]:
     return {hp.name: hp.default for hp in HYPERPARAMS[layer]}
 
 
-def parse_shape(text: str) -> tuple[int, ...]:
-    """Read '8, 3, 28, 28' (or '(8, 3, 28, 28)', or '8x3x28x28') as a shape, or say why not."""
-    cleaned = text.strip().strip("()[]").replace("x", ",").replace("×", ",")
-    if len(text) > 200:
-        raise ShapeError("That is too long for a shape: use at most 5 numbers, like 8, 3, 28, 28.")
-    parts = [p.strip() for p in cleaned.split(",")]
-    if parts and parts[-1] == "":
-        parts = parts[:-1]  # a trailing comma, as in Python's (8,)
-    if not parts or any(p == "" for p in parts):
-        raise ShapeError("Write the shape as whole numbers separated by commas, like 8, 3, 28, 28.")
-    if len(parts) > MAX_NDIM:
-        raise ShapeError(f"At most {MAX_NDIM} dimensions here; you gave {len(parts)}.")
-    dims: list[int] = []
-    for p in parts:
-        if not p.isascii() or not p.isdigit():
-            raise ShapeError(f"'{p[:20]}' is not a whole number: every dimension must be one, "
-                             "like 8, 3, 28, 28.")
-        value = int(p)
-        if not 1 <= value <= MAX_DIM:
-            raise ShapeError(f"Each dimension must be between 1 and {MAX_DIM:,}; got {value:,}.")
-        dims.append(value)
-    if math.prod(dims) > MAX_NUMEL:
-        raise ShapeError(f"That tensor would hold {math.prod(dims):,} numbers; "
-                         f"the limit here is {MAX_NUMEL:,}.")
-    return tuple(dims)
+def _refuse(layer: str, problem: str) -> LayerError:
+    """The error for a layer, ending with what it takes."""
+    return LayerError(problem, allowed=f"{layer} takes {INPUT_HINT[layer]}")
 
 
 def _clean(layer: str, params: dict[str, Any]) -> dict[str, Any]:
     if layer not in HYPERPARAMS:
-        raise ShapeError(f"Unknown layer '{layer}'; choose one of {', '.join(LAYERS)}.")
+        raise LayerError(f"there is no layer {layer!r} here",
+                         allowed=f"one of {', '.join(LAYERS)}")
     out = defaults(layer)
     for hp in HYPERPARAMS[layer]:
         value = params.get(hp.name, hp.default)
@@ -146,7 +131,8 @@ def _clean(layer: str, params: dict[str, Any]) -> dict[str, Any]:
         else:
             value = int(value) if hp.kind == "int" else float(value)
             if not hp.lo <= value <= hp.hi:
-                raise ShapeError(f"{hp.name} must be between {hp.lo} and {hp.hi}; got {value}.")
+                raise LayerError(f"{hp.name}={value} is out of range",
+                                 allowed=f"{hp.name} from {hp.lo:g} to {hp.hi:g}")
         out[hp.name] = value
     return out
 
@@ -205,8 +191,8 @@ class Probe:
 def _need_ndim(shape: tuple[int, ...], allowed: tuple[int, ...], layer: str) -> None:
     if len(shape) not in allowed:
         dims = " or ".join(f"{n}-D" for n in allowed)
-        raise ShapeError(f"{layer} takes a {dims} input {INPUT_HINT[layer]}; "
-                         f"you gave a {len(shape)}-D shape {shape}.")
+        raise _refuse(layer, f"{layer} takes a {dims} input, and {fmt_shape(shape)} is "
+                             f"{len(shape)}-D")
 
 
 def _window_check(layer: str, shape: tuple[int, ...], k: int, s: int, p: int, d: int,
@@ -217,41 +203,43 @@ def _window_check(layer: str, shape: tuple[int, ...], k: int, s: int, p: int, d:
         out = conv_out(size, k, s, p, d, ceil_mode)
         # Conv2d insists the window fits; pooling only that one window starts inside
         if (size + 2 * p < eff and layer == "Conv2d") or out < 1:
-            raise ShapeError(
-                f"The {layer} window does not fit: its effective size is "
+            raise _refuse(layer,
+                f"the {layer} window does not fit: its effective size is "
                 f"dilation·(kernel−1)+1 = {d}·({k}−1)+1 = {eff}, but the padded input {axis} is "
-                f"only {size}+2·{p} = {size + 2 * p}. Use a larger input, more padding, "
-                "or a smaller kernel/dilation.")
+                f"only {size}+2·{p} = {size + 2 * p}; use a larger input, more padding, "
+                "or a smaller kernel or dilation")
         lines.append(rf"{axis}_{{out}} = " + conv_formula(size, k, s, p, d, ceil_mode))
     return lines
 
 
 def predict(layer: str, params: dict[str, Any], shape: tuple[int, ...]
             ) -> tuple[dict[str, tuple[int, ...]], list[str]]:
-    """Output shape(s) by the documented rules, plus formula lines; ShapeError if it won't fit."""
+    """Output shape(s) by the documented rules, plus formula lines; LayerError if it won't fit."""
     p = _clean(layer, params)
     if layer == "Linear":
         _need_ndim(shape, (1, 2, 3, 4, 5), layer)
         if shape[-1] != p["in_features"]:
-            raise ShapeError(
+            raise _refuse(layer,
                 f"Linear(in_features={p['in_features']}) needs the last dimension to be "
-                f"{p['in_features']}, but your input {shape} ends in {shape[-1]}. Set in_features "
-                f"to {shape[-1]} or change the input.")
-        return {"output": (*shape[:-1], p["out_features"])}, [
-            rf"y = x W^\top + b:\ ({', '.join(map(str, shape))}) \to "
-            rf"({', '.join(map(str, shape[:-1]))}{', ' if shape[:-1] else ''}{p['out_features']})"]
+                f"{p['in_features']}, but your input {fmt_shape(shape)} ends in {shape[-1]}; "
+                f"set in_features to {shape[-1]} or change the input")
+        out = (*shape[:-1], p["out_features"])
+        return {"output": out}, [
+            rf"y = x W^\top + b:\ {fmt_shape(shape)} \to {fmt_shape(out)}"]
     if layer in ("Conv2d", "MaxPool2d"):
         _need_ndim(shape, (3, 4), layer)
         k, s, pad, d = p["kernel_size"], p["stride"], p["padding"], p["dilation"]
         ceil_mode = p.get("ceil_mode", False)
         if layer == "Conv2d" and shape[-3] != p["in_channels"]:
-            raise ShapeError(
+            raise _refuse(layer,
                 f"Conv2d(in_channels={p['in_channels']}) needs {p['in_channels']} channels in "
-                f"dimension {len(shape) - 3} (C of {INPUT_HINT[layer]}), but your input {shape} "
-                f"has {shape[-3]}.")
+                f"dimension {len(shape) - 3} (the C of "
+                f"{'N, C, H, W' if len(shape) == 4 else 'C, H, W'}), but your input "
+                f"{fmt_shape(shape)} has {shape[-3]}")
         if layer == "MaxPool2d" and 2 * pad > k:
-            raise ShapeError(f"MaxPool2d's padding can be at most half the kernel size: "
-                             f"padding={pad} with kernel_size={k} is too much.")
+            raise _refuse(layer,
+                f"MaxPool2d's padding can be at most half the kernel size: padding={pad} "
+                f"with kernel_size={k} is too much")
         lines = _window_check(layer, shape, k, s, pad, d, ceil_mode)
         h = conv_out(shape[-2], k, s, pad, d, ceil_mode)
         w = conv_out(shape[-1], k, s, pad, d, ceil_mode)
@@ -260,23 +248,23 @@ def predict(layer: str, params: dict[str, Any], shape: tuple[int, ...]
     if layer == "BatchNorm1d":
         _need_ndim(shape, (2, 3), layer)
         if shape[1] != p["num_features"]:
-            raise ShapeError(
+            raise _refuse(layer,
                 f"BatchNorm1d(num_features={p['num_features']}) needs dimension 1 (C) to be "
-                f"{p['num_features']}, but your input {shape} has {shape[1]} there.")
+                f"{p['num_features']}, but your input {fmt_shape(shape)} has {shape[1]} there")
         per_channel = shape[0] * (shape[2] if len(shape) == 3 else 1)
         if per_channel < 2:
-            raise ShapeError(
-                "In training mode BatchNorm1d needs more than one value per channel to compute "
-                f"a batch variance; {shape} gives each channel {per_channel}. Use a batch of "
-                "2 or more.")
+            raise _refuse(layer,
+                "in training mode BatchNorm1d needs more than one value per channel to compute "
+                f"a batch variance; {fmt_shape(shape)} gives each channel {per_channel}, so "
+                "use a batch of 2 or more")
         return {"output": shape}, [rf"\text{{same shape; each of the {shape[1]} channels "
                                    rf"normalised over {per_channel} values}}"]
     if layer == "LSTM":
         _need_ndim(shape, (2, 3), layer)
         if shape[-1] != p["input_size"]:
-            raise ShapeError(
+            raise _refuse(layer,
                 f"LSTM(input_size={p['input_size']}) needs the last dimension to be "
-                f"{p['input_size']}, but your input {shape} ends in {shape[-1]}.")
+                f"{p['input_size']}, but your input {fmt_shape(shape)} ends in {shape[-1]}")
         n_dir = 2 if p["bidirectional"] else 1
         h = p["hidden_size"]
         states = n_dir * p["num_layers"]
@@ -294,13 +282,29 @@ def predict(layer: str, params: dict[str, Any], shape: tuple[int, ...]
             rf"\ ({n_dir}\cdot{p['num_layers']} = {states})"]
     if layer == "Softmax":
         if not shape:
-            raise ShapeError("Softmax needs at least one dimension.")
+            raise _refuse(layer, "Softmax needs at least one dimension")
         if not -len(shape) <= p["dim"] < len(shape):
-            raise ShapeError(f"dim={p['dim']} does not exist in a {len(shape)}-D input; "
-                             f"use a dim from {-len(shape)} to {len(shape) - 1}.")
+            raise _refuse(layer,
+                f"dim={p['dim']} does not exist in a {len(shape)}-D input; use a dim from "
+                f"{-len(shape)} to {len(shape) - 1}")
         return {"output": shape}, [rf"\text{{same shape; entries along dim {p['dim']} "
                                    rf"(size {shape[p['dim']]}) sum to 1}}"]
     return {"output": shape}, [r"\text{same shape: applied to every element on its own}"]
+
+
+# How each window layer rounds its output size (Conv2d has no ceil_mode argument).
+ROUNDING: dict[str, str] = {
+    "Conv2d": "Conv2d always rounds down: a last window that would hang over the edge is "
+              "dropped.",
+    "MaxPool2d": "MaxPool2d rounds down, or up with `ceil_mode=True` (then a last, partial "
+                 "window is kept, as long as it starts inside the input or its left "
+                 "padding).",
+}
+
+
+def _tex(n: int) -> str:
+    """A count with thousands separators that LaTeX does not space out."""
+    return f"{n:,}".replace(",", "{,}")
 
 
 def count_formula(layer: str, params: dict[str, Any]) -> tuple[int, str]:
@@ -309,16 +313,16 @@ def count_formula(layer: str, params: dict[str, Any]) -> tuple[int, str]:
     if layer == "Linear":
         i, o, b = p["in_features"], p["out_features"], p["bias"]
         n = i * o + (o if b else 0)
-        return n, rf"{i}\cdot{o}" + (rf" + {o}" if b else "") + f" = {n:,}"
+        return n, rf"{i}\cdot{o}" + (rf" + {o}" if b else "") + f" = {_tex(n)}"
     if layer == "Conv2d":
         ci, co, k, b = p["in_channels"], p["out_channels"], p["kernel_size"], p["bias"]
         n = co * ci * k * k + (co if b else 0)
-        return n, rf"{co}\cdot{ci}\cdot{k}\cdot{k}" + (rf" + {co}" if b else "") + f" = {n:,}"
+        return n, rf"{co}\cdot{ci}\cdot{k}\cdot{k}" + (rf" + {co}" if b else "") + f" = {_tex(n)}"
     if layer == "BatchNorm1d":
         c = p["num_features"]
         if not p["affine"]:
             return 0, r"0\ \text{(affine=False: nothing to learn)}"
-        return 2 * c, rf"2\cdot{c} = {2 * c:,}\ \text{{(a scale and a shift per channel)}}"
+        return 2 * c, rf"2\cdot{c} = {_tex(2 * c)}\ \text{{(a scale and a shift per channel)}}"
     if layer == "LSTM":
         i, h, n_layers = p["input_size"], p["hidden_size"], p["num_layers"]
         n_dir = 2 if p["bidirectional"] else 1
@@ -329,7 +333,11 @@ def count_formula(layer: str, params: dict[str, Any]) -> tuple[int, str]:
             total += n_dir * per
             terms.append((rf"{n_dir}\cdot" if n_dir > 1 else "")
                          + rf"(4\cdot{h}\cdot{inp} + 4\cdot{h}\cdot{h} + 2\cdot4\cdot{h})")
-        return total, " + ".join(terms) + f" = {total:,}"
+        if len(terms) == 1:
+            return total, f"{terms[0]} = {_tex(total)}"
+        # one line per layer: a deep LSTM's sum is wider than the page
+        return total, (r"\begin{aligned}&" + r" \\ +\ &".join(terms)
+                       + rf" \\ =\ &{_tex(total)}\end{{aligned}}")
     return 0, r"0\ \text{(no parameters)}"
 
 
@@ -353,7 +361,7 @@ def probe_device(layer: str, params: dict[str, Any], shape: tuple[int, ...]) -> 
 
 def probe(layer: str, params: dict[str, Any], shape: tuple[int, ...]) -> Probe:
     """Check the rules, then ask a real module (meta device unless it is a small LSTM);
-    ShapeError if it won't fit. Cached: the answer depends only on the arguments."""
+    LayerError if it won't fit. Cached: the answer depends only on the arguments."""
     cached = _probe(layer, tuple(sorted(_clean(layer, params).items())), tuple(shape))
     return replace(cached, params=dict(cached.params))  # callers may not change the cache
 
@@ -370,7 +378,8 @@ def _probe(layer: str, items: tuple[tuple[str, Any], ...], shape: tuple[int, ...
         with torch.no_grad():
             y = module(x)
     except (RuntimeError, ValueError, IndexError) as exc:  # a rule this module does not know
-        raise ShapeError(f"PyTorch refused this input: {str(exc).splitlines()[0]}") from exc
+        raise _refuse(layer, f"PyTorch refused this input: {str(exc).splitlines()[0]}"
+                      ) from exc
     if layer == "LSTM":
         out, (h_n, c_n) = y
         outputs = {"output": tuple(out.shape), "h_n": tuple(h_n.shape), "c_n": tuple(c_n.shape)}
@@ -382,35 +391,3 @@ def _probe(layer: str, items: tuple[tuple[str, Any], ...], shape: tuple[int, ...
     tensors += [ParamInfo(n, tuple(t.shape), t.numel(), False) for n, t in module.named_buffers()]
     _, cf = count_formula(layer, params)
     return Probe(layer, params, shape, outputs, tensors, formulas, cf, repr(module))
-
-
-def code_for(layer: str, params: dict[str, Any], shape: tuple[int, ...], seed: int) -> str:
-    """A script that builds this layer for real and prints the shapes and counts shown."""
-    p = _clean(layer, params)
-    args = ", ".join(f"{k}={v!r}" for k, v in p.items())
-    lines = [
-        "import torch",
-        "from torch import nn",
-        "",
-        f"torch.manual_seed({seed})",
-        f"layer = nn.{layer}({args})",
-        f"x = torch.randn{shape}" if len(shape) > 1 else f"x = torch.randn({shape[0]})",
-        "y = layer(x)",
-        "print(layer)",
-        'print("input ", tuple(x.shape))',
-    ]
-    if layer == "LSTM":
-        lines += ["output, (h_n, c_n) = y",
-                  'print("output", tuple(output.shape))',
-                  'print("h_n   ", tuple(h_n.shape))',
-                  'print("c_n   ", tuple(c_n.shape))']
-    else:
-        lines.append('print("output", tuple(y.shape))')
-    lines += [
-        "for name, t in layer.named_parameters():",
-        '    print("param ", name, tuple(t.shape), t.numel())',
-        "for name, t in layer.named_buffers():",
-        '    print("buffer", name, tuple(t.shape), t.numel())',
-        'print("total trainable parameters:", sum(t.numel() for t in layer.parameters()))',
-    ]
-    return "\n".join(lines) + "\n"

@@ -1,9 +1,11 @@
 """Small live experiments that show what each layer does, not just its shape.
 
-Every number comes from the real module run on a small tensor: activation curves
-with derivatives from autograd, a conv or pooling window sliding over an 8x8 image,
-dropout's mask in train and eval mode, batch norm's running statistics, and an LSTM
-stepped one time step at a time against the whole sequence at once.
+Every number comes from the real module run on a small tensor: a Linear layer's weights
+and what it makes of a seeded input, activation curves with derivatives from autograd, a
+conv or pooling window sliding over an 8x8 image, dropout's mask in train and eval mode,
+batch norm's running statistics, and an LSTM stepped one time step at a time against
+the whole sequence at once. `LayerSetup` is everything one view of a layer depends on;
+`code.code_for` turns it into the script that prints these numbers.
 """
 
 from __future__ import annotations
@@ -18,58 +20,83 @@ import torch.nn.functional as F
 from torch import nn
 
 from ml101 import runtime
-from ml101.layers.catalog import build, conv_out
+from ml101.inputs import fmt_shape
+from ml101.layers.catalog import build, conv_out, count_formula
 from ml101.runtime import seeded
-
-# Charts are plain Vega-Lite dicts (the grammar Altair emits, built directly: Altair's
-# validation and to_dict cost ~100 ms per chart, more than a whole rerun's budget). Data
-# sits inline as records inside a layer, so Streamlit sends it as JSON with no Arrow trip.
-TOP_LEGEND = {"orient": "top", "title": None}
-
-
-def _num(v: float) -> float | None:
-    """A JSON-safe number: NaN and infinities become null (JSON has no NaN)."""
-    f = float(v)
-    return f if np.isfinite(f) else None
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as plain-Python dicts (json.dumps refuses NumPy scalars, and NaN is not JSON)."""
-    cols = {c: df[c].tolist() for c in df.columns}
-    return [{c: (_num(v) if isinstance(v, float) else v) for c, v in zip(cols, row,
-                                                                          strict=True)}
-            for row in zip(*cols.values(), strict=True)]
 
 DEMO_MAX_PARAMS = 2_000_000  # live demos build real (not meta) modules: keep them small
 KERNELS: tuple[str, ...] = ("vertical edges", "horizontal edges", "blur", "sharpen", "random")
+IMAGE_SIZE = 8  # the sliding-window demo's single-channel image is IMAGE_SIZE x IMAGE_SIZE
+LINEAR_ROWS = 3  # samples in the Linear demo's input
+SHOWN = 12  # rows and columns of a matrix drawn with its numbers; the rest is cut off
+BN_BATCH = 16  # samples per batch in the BatchNorm demo
+BN_SHOWN = 4  # features whose statistics the BatchNorm demo reports
+BN_DATA = (3.0, 2.0)  # the BatchNorm demo's batches come from N(mean, std²)
+CURVE_REACH, CURVE_PER_UNIT = 5, 20  # the activation curve: x from -5 to 5 in steps of 1/20
+LSTM_MAX_STEPS, LSTM_MAX_BATCH = 12, 4  # the LSTM demo's sequence is capped to this
 
 
-def activation_curve(layer: str, params: dict[str, Any], lo: float = -5.0, hi: float = 5.0,
-                     n: int = 201) -> pd.DataFrame:
-    """f(x) and f'(x) on a grid; the derivative is autograd's, not a formula."""
+@dataclass(frozen=True)
+class LayerSetup:
+    """One layer as the page sets it up: the layer, its arguments, the input shape, the
+    seed, and the picture's own knobs. The picture and its script follow from it."""
+
+    layer: str
+    params: tuple[tuple[str, Any], ...]  # (name, value) in the constructor's order
+    shape: tuple[int, ...]
+    seed: int
+    kernel: str = KERNELS[0]  # Conv2d's demo kernel
+    position: int = 0  # Conv2d / MaxPool2d: which output cell the window computes
+    steps: int = 30  # BatchNorm1d: training batches fed
+
+    @property
+    def args(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+def runs_live(layer: str, params: dict[str, Any]) -> bool:
+    """Whether the layer is small enough for its demo to build it for real."""
+    return count_formula(layer, params)[0] <= DEMO_MAX_PARAMS
+
+
+def _need_live(layer: str, params: dict[str, Any]) -> None:
+    if not runs_live(layer, params):
+        raise ValueError(f"more than {DEMO_MAX_PARAMS:,} parameters: too big to run live here")
+
+
+# --- Linear ---------------------------------------------------------------------------
+
+@dataclass
+class LinearDemo:
+    weight: np.ndarray  # (out_features, in_features), as PyTorch stores it
+    bias: np.ndarray | None
+    x: np.ndarray  # (LINEAR_ROWS, in_features), seeded
+    y: np.ndarray  # x @ weight.T + bias
+
+
+def linear_demo(params: dict[str, Any], seed: int, rows: int = LINEAR_ROWS) -> LinearDemo:
+    """The layer as `torch.manual_seed(seed)` builds it, and a seeded input drawn next."""
+    _need_live("Linear", params)
+    with seeded(seed), torch.no_grad():
+        layer = build("Linear", params, device="cpu")
+        x = torch.randn(rows, layer.in_features)
+        y = layer(x)
+    bias = None if layer.bias is None else layer.bias.detach().numpy()
+    return LinearDemo(layer.weight.detach().numpy(), bias, x.numpy(), y.numpy())
+
+
+# --- Activations ----------------------------------------------------------------------
+
+def activation_curve(layer: str, params: dict[str, Any]) -> pd.DataFrame:
+    """f(x) and f'(x) on a grid of exact multiples of 1/CURVE_PER_UNIT (so x = 0 is 0,
+    not linspace's -2.8e-16); the derivative is autograd's, not a formula."""
     act = build(layer, params, device="cpu")
-    x = torch.linspace(lo, hi, n, dtype=torch.float64, requires_grad=True)
+    n = CURVE_REACH * CURVE_PER_UNIT
+    x = (torch.arange(-n, n + 1, dtype=torch.float64) / CURVE_PER_UNIT).requires_grad_()
     y = act(x)
     (grad,) = torch.autograd.grad(y.sum(), x)  # element-wise: d(sum)/dx_i = f'(x_i)
     return pd.DataFrame({"x": x.detach().numpy(), "f(x)": y.detach().numpy(),
                          "f'(x)": grad.numpy()})
-
-
-def activation_chart(curve: pd.DataFrame, title: str) -> dict[str, Any]:
-    """f and f' as two lines, as a Vega-Lite spec."""
-    long = curve.melt("x", var_name="curve", value_name="y")
-    return {"title": title, "height": 300, "layer": [{
-        "data": {"values": _records(long)},
-        "mark": {"type": "line", "strokeWidth": 3},
-        "encoding": {
-            "x": {"field": "x", "type": "quantitative"},
-            "y": {"field": "y", "type": "quantitative", "title": None},
-            "color": {"field": "curve", "type": "nominal",
-                      "scale": {"range": ["#1f77b4", "#ff7f0e"]}, "legend": TOP_LEGEND},
-            "strokeDash": {"field": "curve", "type": "nominal", "legend": None},
-            "tooltip": [{"field": "x", "type": "quantitative"},
-                        {"field": "curve", "type": "nominal"},
-                        {"field": "y", "type": "quantitative", "format": ".4f"}]}}]}
 
 
 @dataclass
@@ -79,16 +106,19 @@ class SoftmaxDemo:
     sums: np.ndarray  # sums along dim: all 1
 
 
-def softmax_demo(dim: int, seed: int, shape: tuple[int, int] = (3, 4)) -> SoftmaxDemo:
+SOFTMAX_SHAPE = (3, 4)
+
+
+def softmax_demo(dim: int, seed: int) -> SoftmaxDemo:
     """Softmax of a small seeded matrix along `dim` (0 or 1, negatives allowed)."""
-    logits = torch.randn(shape, generator=runtime.generator(seed))
+    logits = torch.randn(SOFTMAX_SHAPE, generator=runtime.generator(seed))
     probs = nn.Softmax(dim=dim)(logits)
     return SoftmaxDemo(logits.numpy(), probs.numpy(), probs.sum(dim=dim).numpy())
 
 
 # --- A window sliding over an image: Conv2d and MaxPool2d -------------------------------
 
-def demo_image(size: int = 8) -> torch.Tensor:
+def demo_image(size: int = IMAGE_SIZE) -> torch.Tensor:
     """A bright square with a diagonal stroke: edges in both directions to detect."""
     img = torch.zeros(size, size)
     img[2:6, 2:6] = 1.0
@@ -139,7 +169,8 @@ class Window:
 
 def window_fits(op: str, size: int, k: int, s: int, p: int, d: int, ceil_mode: bool = False
                 ) -> bool:
-    """Whether PyTorch accepts this window on a size x size image (the rules of layers.predict)."""
+    """Whether PyTorch accepts this window on a size x size image (the rules of
+    catalog.predict)."""
     if op == "max" and 2 * p > k:
         return False
     fits = op == "max" or size + 2 * p >= d * (k - 1) + 1
@@ -147,8 +178,8 @@ def window_fits(op: str, size: int, k: int, s: int, p: int, d: int, ceil_mode: b
 
 
 def slide(op: str, k: int, stride: int, padding: int, dilation: int, position: int,
-          kernel_name: str = "vertical edges", seed: int = 0, ceil_mode: bool = False,
-          size: int = 8) -> Window:
+          kernel_name: str = KERNELS[0], seed: int = 0, ceil_mode: bool = False,
+          size: int = IMAGE_SIZE) -> Window:
     """The output map from torch, and position `position` of it recomputed by hand."""
     img = demo_image(size)
     x = img[None, None]
@@ -182,37 +213,10 @@ def slide(op: str, k: int, stride: int, padding: int, dilation: int, position: i
                   terms, manual, n)
 
 
-def heatmap(values: np.ndarray, title: str, highlight: list[tuple[int, int]] | None = None,
-            scheme: str = "blues", cell: int = 34, fmt: str = ".2f") -> dict[str, Any]:
-    """A matrix as coloured cells with their values; highlighted cells get a red frame.
-    NaN cells (padding) are drawn gray and labelled "pad"."""
-    marked = set(highlight or [])
-    h, w = values.shape
-    cells = [{"row": r, "col": c, "v": _num(v),
-              "label": "pad" if np.isnan(v) else format(v, fmt), "hi": (r, c) in marked}
-             for (r, c), v in zip(np.ndindex(h, w), values.ravel().tolist(), strict=True)]
-    xy = {"x": {"field": "col", "type": "ordinal", "axis": None},
-          "y": {"field": "row", "type": "ordinal", "axis": None}}
-    rect = {"mark": {"type": "rect", "stroke": "#888", "strokeWidth": 0.5}, "encoding": {
-        **xy,
-        "color": {"condition": {"test": "isValid(datum.v)", "field": "v",
-                                "type": "quantitative", "scale": {"scheme": scheme},
-                                "legend": None},
-                  "value": "#eeeeee"},
-        "tooltip": [{"field": "row", "type": "ordinal"}, {"field": "col", "type": "ordinal"},
-                    {"field": "v", "type": "quantitative", "format": ".4f"}]}}
-    frame = {"transform": [{"filter": "datum.hi"}],
-             "mark": {"type": "rect", "fill": None, "stroke": "#d62728", "strokeWidth": 3},
-             "encoding": xy}
-    text = {"mark": {"type": "text", "fontSize": 10 if cell < 40 else 12}, "encoding": {
-        **xy, "text": {"field": "label", "type": "nominal"},
-        "color": {"condition": {"test": "abs(datum.v) > 0.6", "value": "white"},
-                  "value": "black"}}}
-    return {"title": title, "width": w * cell, "height": h * cell, "autosize": {"type": "pad"},
-            "layer": [{"data": {"values": cells}, "layer": [rect, frame, text]}]}
-
-
 # --- Dropout --------------------------------------------------------------------------
+
+DROPOUT_SHAPE = (6, 12)
+
 
 @dataclass
 class DropoutDemo:
@@ -222,11 +226,15 @@ class DropoutDemo:
     kept_fraction: float
     scale: float  # 1 / (1 - p): what kept elements are multiplied by in training
 
+    @property
+    def train_mean(self) -> float:
+        return float(self.train_out.mean())
 
-def dropout_demo(p: float, seed: int, shape: tuple[int, int] = (6, 12)) -> DropoutDemo:
+
+def dropout_demo(p: float, seed: int) -> DropoutDemo:
     """Dropout on a tensor of ones, so the mask and the 1/(1-p) scaling are plain to see."""
     layer = nn.Dropout(p)
-    x = torch.ones(shape)
+    x = torch.ones(DROPOUT_SHAPE)
     with seeded(seed):
         layer.train()
         y_train = layer(x)
@@ -240,30 +248,33 @@ def dropout_demo(p: float, seed: int, shape: tuple[int, int] = (6, 12)) -> Dropo
 
 @dataclass
 class BatchNormDemo:
-    history: pd.DataFrame  # one row per training step and feature
+    history: pd.DataFrame  # one row per training step and shown feature
     recurrence_error: float  # running stats vs the formula, recomputed by hand
-    train_mean: np.ndarray  # per feature, of a fresh batch's output in train mode
+    train_mean: np.ndarray  # per shown feature, of a fresh batch's output in train mode
     train_std: np.ndarray
     eval_mean: np.ndarray  # the same batch in eval mode (uses the running statistics)
     eval_std: np.ndarray
-    n_features: int
+    running_mean: np.ndarray  # the buffers after training, shown features
+    running_var: np.ndarray
+    n_features: int  # shown, of all the layer's features
     data_mean: float
     data_std: float
 
 
-def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int, seed: int,
-                   batch: int = 16, data_mean: float = 3.0, data_std: float = 2.0,
-                   max_features: int = 4) -> BatchNormDemo:
-    """Feed `steps` batches from N(data_mean, data_std²) in train mode and track the stats."""
-    c = min(num_features, max_features)
-    bn = nn.BatchNorm1d(c, momentum=momentum, affine=affine)
+def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int,
+                   seed: int) -> BatchNormDemo:
+    """Feed `steps` batches of BN_BATCH rows from N(BN_DATA) in train mode; track the
+    statistics of the first BN_SHOWN features (the recurrence is checked on all)."""
+    c = min(num_features, BN_SHOWN)
+    data_mean, data_std = BN_DATA
+    bn = nn.BatchNorm1d(num_features, momentum=momentum, affine=affine)
     gen = runtime.generator(seed)
     stats = []  # per step: batch mean, batch variance, running_mean, running_var [4, c]
-    run_mean, run_var = torch.zeros(c), torch.ones(c)
+    run_mean, run_var = torch.zeros(num_features), torch.ones(num_features)
     err = torch.zeros(())
     bn.train()
     for _ in range(steps):
-        xb = data_mean + data_std * torch.randn(batch, c, generator=gen)
+        xb = data_mean + data_std * torch.randn(BN_BATCH, num_features, generator=gen)
         with torch.no_grad():
             bn(xb)
         b_mean, b_var = xb.mean(0), xb.var(0, unbiased=True)
@@ -271,47 +282,24 @@ def batchnorm_demo(num_features: int, momentum: float, affine: bool, steps: int,
         run_var = (1 - momentum) * run_var + momentum * b_var
         err = torch.maximum(err, torch.maximum((run_mean - bn.running_mean).abs().max(),
                                                (run_var - bn.running_var).abs().max()))
-        stats.append(torch.stack([b_mean, b_var, bn.running_mean.clone(),
-                                  bn.running_var.clone()]))
+        stats.append(torch.stack([b_mean[:c], b_var[:c], bn.running_mean[:c],
+                                  bn.running_var[:c]]))
     table = torch.stack(stats).permute(0, 2, 1).reshape(-1, 4).numpy()  # (step, feature) rows
     history = pd.DataFrame({"step": np.repeat(np.arange(1, steps + 1), c),
                             "feature": np.tile(np.arange(c), steps),
                             "batch mean": table[:, 0], "batch variance": table[:, 1],
                             "running_mean": table[:, 2], "running_var": table[:, 3]})
-    test = data_mean + data_std * torch.randn(batch, c, generator=gen)
+    test = data_mean + data_std * torch.randn(BN_BATCH, num_features, generator=gen)
     with torch.no_grad():
         before = (bn.running_mean.clone(), bn.running_var.clone())
-        y_train = bn.train()(test)
+        y_train = bn.train()(test)[:, :c]
         bn.running_mean.copy_(before[0])  # keep the picture about eval, not one more update
         bn.running_var.copy_(before[1])
-        y_eval = bn.eval()(test)
+        y_eval = bn.eval()(test)[:, :c]
     return BatchNormDemo(history, float(err), y_train.mean(0).numpy(),
                          y_train.std(0, unbiased=False).numpy(), y_eval.mean(0).numpy(),
-                         y_eval.std(0, unbiased=False).numpy(), c, data_mean, data_std)
-
-
-def batchnorm_chart(demo: BatchNormDemo, feature: int = 0) -> dict[str, Any]:
-    """Batch and running statistics per step, dashed batch lines, gray true values.
-    One record per step, folded into one line per statistic in the browser."""
-    names = ["batch mean", "running_mean", "batch variance", "running_var"]
-    df = demo.history[demo.history["feature"] == feature][["step", *names]]
-    lines = {"data": {"values": _records(df)},
-             "transform": [{"fold": names, "as": ["statistic", "value"]}],
-             "mark": {"type": "line", "point": True},
-             "encoding": {
-                 "x": {"field": "step", "type": "quantitative"},
-                 "y": {"field": "value", "type": "quantitative", "title": None},
-                 "color": {"field": "statistic", "type": "nominal", "legend": TOP_LEGEND},
-                 "strokeDash": {"condition": {"test": {"field": "statistic", "oneOf": [
-                     "batch mean", "batch variance"]}, "value": [4, 3]}, "value": [1, 0]},
-                 "tooltip": [{"field": "step", "type": "quantitative"},
-                             {"field": "statistic", "type": "nominal"},
-                             {"field": "value", "type": "quantitative", "format": ".4f"}]}}
-    rules = {"data": {"values": [{"value": demo.data_mean, "label": "true mean"},
-                                 {"value": demo.data_std**2, "label": "true variance"}]},
-             "mark": {"type": "rule", "color": "gray", "strokeDash": [2, 2]},
-             "encoding": {"y": {"field": "value", "type": "quantitative"}}}
-    return {"title": f"Feature {feature}", "height": 280, "layer": [lines, rules]}
+                         y_eval.std(0, unbiased=False).numpy(), before[0][:c].numpy(),
+                         before[1][:c].numpy(), c, data_mean, data_std)
 
 
 # --- LSTM -----------------------------------------------------------------------------
@@ -328,15 +316,20 @@ class LSTMDemo:
     trace: pd.DataFrame  # a few hidden units of the top layer over time, sample 0
 
 
-def lstm_param_count(params: dict[str, Any]) -> int:
-    return sum(p.numel() for p in build("LSTM", params).parameters())
+def lstm_demo_size(params: dict[str, Any], shape: tuple[int, ...]) -> tuple[int, int, bool]:
+    """(sequence length, batch, capped?) the demo runs for this input shape."""
+    if len(shape) == 3:
+        seq, batch = (shape[1], shape[0]) if params["batch_first"] else (shape[0], shape[1])
+    else:
+        seq, batch = shape[0], 1
+    seq_d, batch_d = min(seq, LSTM_MAX_STEPS), min(batch, LSTM_MAX_BATCH)
+    return seq_d, batch_d, (seq_d, batch_d) != (seq, batch)
 
 
 def lstm_demo(params: dict[str, Any], seq_len: int, batch: int, seed: int,
               units: int = 4) -> LSTMDemo:
     """Run the LSTM on a seeded sequence whole, then one step at a time carrying (h, c)."""
-    if lstm_param_count(params) > DEMO_MAX_PARAMS:
-        raise ValueError(f"more than {DEMO_MAX_PARAMS:,} parameters: too big to run live here")
+    _need_live("LSTM", params)
     with seeded(seed):
         lstm = build("LSTM", params, device="cpu")
         x = torch.randn(seq_len, batch, params["input_size"])
@@ -350,15 +343,15 @@ def lstm_demo(params: dict[str, Any], seq_len: int, batch: int, seed: int,
         rows, diff = [], 0.0
         state = None
         for t in range(seq_len):
-            row = {"t": t, "input x[t]": str(tuple(x[t].shape)),
-                   "output[t]": str(tuple(out_t[t].shape))}
+            row = {"t": t, "input x[t]": fmt_shape(tuple(x[t].shape)),
+                   "output[t]": fmt_shape(tuple(out_t[t].shape))}
             if not bidir:
                 step_in = xin[:, t:t + 1] if bf else xin[t:t + 1]
                 step_out, state = lstm(step_in, state)
                 step_out = step_out[:, 0] if bf else step_out[0]
                 d = float((step_out - out_t[t]).abs().max())
                 diff = max(diff, d)
-                row["h_t (one step at a time)"] = str(tuple(state[0].shape))
+                row["h_t (one step at a time)"] = fmt_shape(tuple(state[0].shape))
                 row["max |step − whole|"] = d
             rows.append(row)
         last = float((out_t[-1, :, :h] - h_n[-2 if bidir else -1]).abs().max())
@@ -368,17 +361,3 @@ def lstm_demo(params: dict[str, Any], seq_len: int, batch: int, seed: int,
                           for t in range(seq_len) for u in range(k)])
     return LSTMDemo(pd.DataFrame(rows), tuple(out.shape), tuple(h_n.shape), tuple(c_n.shape),
                     diff, last, first_back, trace)
-
-
-def lstm_chart(demo: LSTMDemo) -> dict[str, Any]:
-    """A few hidden units of the top layer over time, as a Vega-Lite spec."""
-    return {"title": "Top layer's hidden state over time (sample 0)", "height": 260,
-            "layer": [{"data": {"values": _records(demo.trace)},
-                       "mark": {"type": "line", "point": True}, "encoding": {
-                "x": {"field": "t", "type": "ordinal", "title": "time step t",
-                      "axis": {"labelAngle": 0}},
-                "y": {"field": "value", "type": "quantitative", "title": None},
-                "color": {"field": "unit", "type": "nominal", "legend": TOP_LEGEND},
-                "tooltip": [{"field": "t", "type": "ordinal"},
-                            {"field": "unit", "type": "nominal"},
-                            {"field": "value", "type": "quantitative", "format": ".4f"}]}}]}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh", "linear")
+DENSE_ACTIVATIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh", "linear")
 LOSSES: tuple[str, ...] = ("binary_crossentropy", "mse")
 _BCE_EPS = 1e-12  # PyTorch's BCELoss clamps its denominator and its logs the same way
 
@@ -44,8 +44,8 @@ class DenseLayer:
 
     def __init__(self, n_in: int, n_out: int, activation: str = "relu",
                  rng: np.random.Generator | None = None, dtype: type = np.float64):
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {ACTIVATIONS}")
+        if activation not in DENSE_ACTIVATIONS:
+            raise ValueError(f"activation must be one of {DENSE_ACTIVATIONS}")
         rng = rng if rng is not None else np.random.default_rng(0)
         scale = np.sqrt(2.0 / n_in) if activation == "relu" else np.sqrt(1.0 / n_in)
         self.W = (rng.standard_normal((n_out, n_in)) * scale).astype(dtype)  # He / Xavier

@@ -1,7 +1,9 @@
-"""The shape rules and parameter formulas against real PyTorch modules, and the shape parser."""
+"""The shape rules and parameter formulas against real PyTorch modules, and the page's
+shape limits on the shared parser."""
 
 from __future__ import annotations
 
+import math
 import time
 
 import pytest
@@ -9,14 +11,20 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ml101 import inputs
 from ml101.layers import catalog as layers
+
+
+def parse(text: str) -> tuple[int, ...]:
+    """The page's input shape: the shared parser under the layers' limits."""
+    return inputs.parse_shape(text, **layers.SHAPE_LIMITS)
 
 
 @pytest.mark.parametrize("layer", layers.LAYERS)
 def test_default_view_matches_real_cpu_modules(layer: str) -> None:
     """Meta-device answers equal what a real module does to a real tensor."""
     params = layers.defaults(layer)
-    shape = layers.parse_shape(layers.DEFAULT_INPUT[layer])
+    shape = parse(layers.DEFAULT_INPUT[layer])
     probe = layers.probe(layer, params, shape)
     real = layers.build(layer, params, device="cpu")
     y = real(torch.randn(shape))
@@ -76,7 +84,7 @@ def test_window_rule_equals_pytorch(size: int, k: int, s: int, p: int, d: int, c
     shape = (1, 2, size, size + 1)
     try:
         predicted = layers.predict(layer, params, shape)[0]["output"]
-    except layers.ShapeError:
+    except layers.LayerError:
         predicted = None
     module = layers.build(layer, params, device="cpu")
     try:
@@ -107,8 +115,35 @@ def test_lstm_count_formula(i: int, h: int, n: int, bd: bool, bf: bool) -> None:
     ("Softmax", (4,), "dim=1 does not exist"),
 ])
 def test_shapes_that_do_not_fit_say_why(layer: str, shape: tuple, words: str) -> None:
-    with pytest.raises(layers.ShapeError, match=words):
+    """A layer that does not fit its input is a LayerError (an InputError, like every
+    parser's): the problem in words, then what the layer takes."""
+    with pytest.raises(layers.LayerError, match=words) as caught:
         layers.probe(layer, layers.defaults(layer), shape)
+    assert isinstance(caught.value, inputs.InputError)
+    assert str(caught.value).endswith(f"Allowed: {layer} takes {layers.INPUT_HINT[layer]}.")
+
+
+def test_shapes_in_messages_print_as_python_does() -> None:
+    with pytest.raises(layers.LayerError, match=r"your input \(4,\) ends in 4"):
+        layers.probe("Linear", layers.defaults("Linear"), (4,))
+
+
+def test_arguments_out_of_range_say_the_range() -> None:
+    with pytest.raises(layers.LayerError, match="kernel_size from 1 to 11"):
+        layers.probe("Conv2d", {**layers.defaults("Conv2d"), "kernel_size": 12}, (1, 3, 28, 28))
+
+
+def test_rounding_notes_hold_for_pytorch() -> None:
+    """Conv2d has no ceil_mode (only pooling does): its note must not offer one. MaxPool2d's
+    ceil_mode rounds 5 positions of a 2-wide, stride-2 window up to 3 instead of 2."""
+    with pytest.raises(TypeError, match="ceil_mode"):
+        torch.nn.Conv2d(3, 16, 3, ceil_mode=True)
+    assert "ceil_mode" not in layers.ROUNDING["Conv2d"]
+    assert "down" in layers.ROUNDING["Conv2d"]
+    x = torch.zeros(1, 1, 5, 5)
+    assert torch.nn.MaxPool2d(2, 2)(x).shape[-1] == 2
+    assert torch.nn.MaxPool2d(2, 2, ceil_mode=True)(x).shape[-1] == 3
+    assert "ceil_mode=True" in layers.ROUNDING["MaxPool2d"]
 
 
 def test_huge_layers_cost_nothing() -> None:
@@ -120,16 +155,16 @@ def test_huge_layers_cost_nothing() -> None:
 
 @pytest.mark.parametrize(("text", "shape"), [("8, 3, 28, 28", (8, 3, 28, 28)),
                                               ("(8,)", (8,)), ("[2, 4]", (2, 4)),
-                                              ("2x3", (2, 3))])
+                                              ("2x3", (2, 3)), ("100000, 4096", (100000, 4096))])
 def test_parse_shape(text: str, shape: tuple) -> None:
-    assert layers.parse_shape(text) == shape
+    assert parse(text) == shape
 
 
-@pytest.mark.parametrize("text", ["", "a, b", "0, 3", "1,,2", "-1, 2", "1e3", "1,2,3,4,5,6",
+@pytest.mark.parametrize("text", ["a, b", "0, 3", "-1, 2", "1e3", "1,2,3,4,5,6",
                                   "100000, 100000", "²", "__import__('os')"])
 def test_parse_shape_refuses(text: str) -> None:
-    with pytest.raises(layers.ShapeError):
-        layers.parse_shape(text)
+    with pytest.raises(inputs.ShapeError):
+        parse(text)
 
 
 @settings(max_examples=300, deadline=200)
@@ -138,25 +173,10 @@ def test_parse_shape_refuses(text: str) -> None:
                      lambda v: ", ".join(map(str, v)))))
 def test_parse_shape_value_or_clear_error(text: str) -> None:
     try:
-        shape = layers.parse_shape(text)
-    except layers.ShapeError as exc:
+        shape = parse(text)
+    except inputs.InputError as exc:
         assert str(exc)
     else:
-        assert 1 <= len(shape) <= layers.MAX_NDIM
-        assert all(1 <= d <= layers.MAX_DIM for d in shape)
-
-
-def test_generated_code_reproduces_the_probe() -> None:
-    import contextlib
-    import io
-
-    for layer in ("Conv2d", "LSTM", "BatchNorm1d"):
-        params = layers.defaults(layer)
-        shape = layers.parse_shape(layers.DEFAULT_INPUT[layer])
-        probe = layers.probe(layer, params, shape)
-        buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
-            exec(layers.code_for(layer, params, shape, seed=0), {})
-        out = buf.getvalue()
-        assert f"output {probe.outputs['output']}" in out
-        assert f"total trainable parameters: {probe.n_params}" in out
+        assert len(shape) <= layers.SHAPE_LIMITS["max_dims"]
+        assert all(d >= 1 for d in shape)
+        assert math.prod(shape) <= layers.SHAPE_LIMITS["max_elements"]

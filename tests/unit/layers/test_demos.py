@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import torch
 
 from ml101.layers import demos
+
+
+def test_linear_demo_is_the_seeded_layer_on_a_seeded_input() -> None:
+    """The picture's weights are the ones torch.manual_seed(seed) then nn.Linear draws, and
+    y is x @ W.T + b for the input drawn next."""
+    d = demos.linear_demo({"in_features": 10, "out_features": 5, "bias": True}, seed=4)
+    torch.manual_seed(4)
+    layer = torch.nn.Linear(10, 5)
+    x = torch.randn(demos.LINEAR_ROWS, 10)
+    assert np.array_equal(d.weight, layer.weight.detach().numpy())
+    assert np.array_equal(d.x, x.numpy())
+    assert np.allclose(d.y, d.x @ d.weight.T + d.bias, atol=1e-6)
+    no_bias = demos.linear_demo({"in_features": 3, "out_features": 2, "bias": False}, 0)
+    assert no_bias.bias is None and no_bias.y.shape == (demos.LINEAR_ROWS, 2)
+    with pytest.raises(ValueError, match="too big"):
+        demos.linear_demo({"in_features": 4096, "out_features": 4096, "bias": True}, 0)
+
+
+def test_activation_grid_has_an_exact_zero() -> None:
+    curve = demos.activation_curve("Sigmoid", {})
+    assert len(curve) == 2 * demos.CURVE_REACH * demos.CURVE_PER_UNIT + 1
+    assert curve["x"].iloc[len(curve) // 2] == 0.0
+    assert curve["x"].min() == -demos.CURVE_REACH and curve["x"].max() == demos.CURVE_REACH
+
+
+@pytest.mark.parametrize(("shape", "bf", "size"), [((7, 3, 10), False, (7, 3, False)),
+                                                   ((3, 7, 10), True, (7, 3, False)),
+                                                   ((40, 9, 10), False, (12, 4, True)),
+                                                   ((5, 10), False, (5, 1, False))])
+def test_lstm_demo_size_caps_long_inputs(shape: tuple, bf: bool, size: tuple) -> None:
+    assert demos.lstm_demo_size({"batch_first": bf}, shape) == size
 
 
 @pytest.mark.parametrize("layer", ["ReLU", "Sigmoid", "Tanh", "LeakyReLU"])
@@ -36,11 +65,14 @@ def test_dropout_mask_and_scaling() -> None:
     assert np.allclose(kept, 1 / 0.75)
     assert np.array_equal(d.eval_out, np.ones_like(d.eval_out))
     assert d.kept_fraction == pytest.approx((d.train_out != 0).mean())
+    assert d.train_mean == pytest.approx(d.train_out.mean())
 
 
 def test_batchnorm_running_stats_follow_the_formula() -> None:
     d = demos.batchnorm_demo(5, 0.1, True, steps=200, seed=0)
     assert d.recurrence_error < 1e-5
+    assert d.n_features == demos.BN_SHOWN  # 4 of the layer's 5 features are reported
+    assert set(d.history["feature"]) == set(range(demos.BN_SHOWN))
     last = d.history[d.history["step"] == 200]
     assert np.allclose(last["running_mean"], 3.0, atol=0.5)
     assert np.allclose(last["running_var"], 4.0, atol=1.5)
@@ -67,25 +99,3 @@ def test_softmax_sums_to_one_along_dim() -> None:
         s = demos.softmax_demo(dim, seed=0)
         assert np.allclose(s.sums, 1)
         assert np.allclose(s.probs, torch.softmax(torch.from_numpy(s.logits), dim).numpy())
-
-
-def test_charts_are_strict_json_with_the_numbers_shown() -> None:
-    """Specs go to the browser as JSON: no NaN (padding is null and labelled "pad"),
-    every cell present, highlighted cells flagged."""
-    w = demos.slide("conv", 3, 1, 1, 1, 0)
-    spec = json.loads(json.dumps(demos.heatmap(w.padded, "in", w.cells), allow_nan=False))
-    cells = spec["layer"][0]["data"]["values"]
-    assert len(cells) == 10 * 10 and spec["width"] == 10 * 34
-    corner = cells[0]
-    assert corner["v"] is None and corner["label"] == "pad" and corner["hi"]
-    assert sum(c["hi"] for c in cells) == 9
-    inside = next(c for c in cells if c["row"] == 3 and c["col"] == 3)
-    assert inside["v"] == float(w.padded[3, 3]) and inside["label"] == f"{w.padded[3, 3]:.2f}"
-    curve = demos.activation_curve("Tanh", {})
-    act = demos.activation_chart(curve, "t")["layer"][0]["data"]["values"]
-    assert len(act) == 2 * len(curve) and {r["curve"] for r in act} == {"f(x)", "f'(x)"}
-    bn = demos.batchnorm_demo(3, 0.1, True, 5, 0)
-    json.dumps(demos.batchnorm_chart(bn), allow_nan=False)
-    lstm = demos.lstm_demo({"input_size": 3, "hidden_size": 5, "num_layers": 1}, 4, 2, 0)
-    trace = demos.lstm_chart(lstm)["layer"][0]["data"]["values"]
-    assert len(trace) == 4 * 4 and json.dumps(trace, allow_nan=False)
