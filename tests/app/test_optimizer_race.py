@@ -7,6 +7,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ml101.deck import load_deck
 from ml101.optim.race import Race, RaceSpec, make_racer
 from ml101.optim.standings import leaderboard
 from ml101.ui.views.optim import TICK_S
@@ -176,7 +177,10 @@ def test_no_optimizer_says_what_to_do(open_app: OpenPage) -> None:
 
 
 def test_the_lesson_decks_race_scenes_open_and_play(open_app: OpenPage) -> None:
-    at = open_app(URL, deck="lesson-5", scene="20")  # "Escape the saddle", play = true
+    scenes = load_deck("lesson-5").scenes
+    n = next(i for i, s in enumerate(scenes, 1) if s.title == "Escape the saddle")
+    assert scenes[n - 1].play
+    at = open_app(URL, deck="lesson-5", scene=str(n))
     assert_clean(at)
     assert not at.warning, [w.value for w in at.warning]  # no refused value
     assert at.selectbox(key="op_surf").value == "saddle"
