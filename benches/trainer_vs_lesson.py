@@ -1,18 +1,28 @@
-"""The app's trainer against the lesson's plain loop, on the lesson's pipeline config.
+"""The Training pipeline page's speed: its trainer against the lesson's plain loop, what
+the live charts cost per tick, and the page's rerun time (optionally against another
+checkout of the app, e.g. the one from before the house moved).
 
 Lesson loop: DataLoader over a Dataset with only __getitem__ (one call per sample plus
 default collation), batch 32, shuffle. App: `Trainer`, index batching (one gather per
 epoch, then views), fused Adam, the layers and the kernel called directly
 (`ml101/training/lean_step.py`). Same data (sum10, 1000 samples, 80/20), same model (10-64-32-1,
 dropout 0.2, Sigmoid + BCELoss), Adam 1e-3, same epochs, both validating every epoch.
-Epochs of the two loops alternate, so a noisy machine slows both alike. Also: what the
-live charts cost per tick against the training they display, on the page's default run.
+Epochs of the two loops alternate, so a noisy machine slows both alike.
+
+Rerun: AppTest opens /training in a fresh process per checkout and round, the checkouts
+alternating (A B, B A, ...) so a busy machine slows both alike; each case changes one
+control (or presses Step) and times the rerun, wall and process CPU.
+
+Run: python benches/trainer_vs_lesson.py [--rerun-only] [--against PATH] [--rounds R]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +37,9 @@ from ml101 import runtime
 from ml101.datasets import make_dataset
 from ml101.models import build_model
 from ml101.training.charts import boundary_spec_cached, curves_spec
-from ml101.training.trainer import LIVE_CHUNK_S, PRESETS, SPEED_OPTIONS, TICK_S, RunConfig, Trainer
+from ml101.training.config import RunConfig
+from ml101.training.presets import PRESETS
+from ml101.training.trainer import LIVE_CHUNK_S, SPEED_OPTIONS, TICK_S, Trainer
 
 EPOCHS = 10
 REPEATS = 5
@@ -107,8 +119,8 @@ def race(seed: int) -> tuple[list[float], list[float], float, float]:
 
 def tick_charts(t: Trainer) -> None:
     """What the page's live fragment builds per tick, serialised as Streamlit does."""
-    json.dumps(curves_spec(t, height=200))
-    json.dumps(boundary_spec_cached(t, size=260))
+    json.dumps(curves_spec(t, width=200, height=258))
+    json.dumps(boundary_spec_cached(t, size=235))
 
 
 def chart_cost(speed: int) -> tuple[float, float]:
@@ -156,7 +168,107 @@ def speed_table(threads: int) -> tuple[float, float]:
     return ratio, statistics.mean(acc_a) - statistics.mean(acc_l)
 
 
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MS = 100.0
+# Run in a fresh interpreter inside the checkout measured (its own ml101 and app.py):
+# open /training, then time the reruns of each case. Only URL keys and widget keys that
+# every version of the page has are used.
+RERUN_WORKER = r"""
+import json, os, statistics, sys, time
+os.environ.setdefault("ML101_TORCH_THREADS", "1")
+from streamlit.testing.v1 import AppTest
+n = int(sys.argv[1])
+
+def page(**query):
+    at = AppTest.from_file("app.py", default_timeout=300)
+    at.run()
+    at.query_params.update(query)
+    return at.switch_page("app_pages/training_pipeline.py").run()
+
+def timed(at, change):
+    wall, cpu = [], []
+    for i in range(n + 2):
+        change(at, i)
+        w, c = time.perf_counter(), time.process_time()
+        at.run()
+        if i >= 2:  # two warm-up reruns
+            wall.append((time.perf_counter() - w) * 1e3)
+            cpu.append((time.process_time() - c) * 1e3)
+        assert not at.exception, [e.value for e in at.exception]
+    return wall, cpu
+
+step = lambda at, i: at.button(key="tr_step").click()
+out = {}
+at = page()
+at.button(key="tr_step").click().run()
+out["plain rerun, 1 epoch trained"] = timed(at, lambda at, i: None)
+out["learning rate 0.01 <-> 0.03 (new run)"] = timed(
+    at, lambda at, i: at.select_slider(key="tr_lr").set_value((0.01, 0.03)[i % 2]))
+at = page(tr_ep="1000", tr_pat="0")
+out["Step: one more epoch"] = timed(at, step)
+out[f"rewind slider ({n + 2} epochs trained)"] = timed(
+    at, lambda at, i: at.slider(key="tr_at").set_value(1 + i % 5))
+print(json.dumps(out))
+"""
+
+
+def rerun_samples(root: Path, n: int) -> dict[str, tuple[list[float], list[float]]]:
+    """One fresh process in checkout `root`: {case: (wall ms, CPU ms)}."""
+    env = {**os.environ, "ML101_TORCH_THREADS": "1", "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-c", RERUN_WORKER, str(n)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=3600, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"rerun worker in {root} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def rerun_table(roots: dict[str, Path], rounds: int, n: int) -> None:
+    """Median rerun ms per case and checkout, the checkouts alternating round by round."""
+    got: dict[str, dict[str, tuple[list[float], list[float]]]] = {k: {} for k in roots}
+    names = list(roots)
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else names[::-1]:
+            for case, (wall, cpu) in rerun_samples(roots[name], n).items():
+                w, c = got[name].setdefault(case, ([], []))
+                w += wall
+                c += cpu
+    print(f"\n/training rerun (AppTest), {rounds} rounds x {n} reruns per case, checkouts "
+          f"alternating, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}\n")
+    head = "| case | " + " | ".join(f"{k} median ms | {k} CPU ms" for k in names) + " |"
+    print(head)
+    print("|---|" + "---:|" * (2 * len(names)))
+    here = names[-1]
+    for case in got[here]:
+        cells = []
+        for k in names:
+            w, c = got[k].get(case, ([], []))
+            cells += ([f"{statistics.median(w):.1f}", f"{statistics.median(c):.1f}"] if w
+                      else ["-", "-"])
+        print(f"| {case} | " + " | ".join(cells) + " |")
+    for case, (wall, _) in got[here].items():
+        med = statistics.median(wall)
+        trains = case.startswith("Step")  # an action that trains, not a control change
+        headline(f"rerun /training: {case}", med, "ms",
+                 "none (trains an epoch)" if trains else f"< {TARGET_MS:.0f} ms median",
+                 None if trains else med < TARGET_MS)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rerun-only", action="store_true")
+    parser.add_argument("--against", type=Path, default=None,
+                        help="another checkout of the app to measure alternately")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--reruns", type=int, default=10)
+    args = parser.parse_args()
+    if not args.rerun_only:
+        speed_and_ticks()
+    roots = {"before": args.against.resolve()} if args.against else {}
+    roots["this tree"] = ROOT
+    rerun_table(roots, args.rounds, args.reruns)
+
+
+def speed_and_ticks() -> None:
     runtime.configure()
     policy = torch.get_num_threads()
     ratio, gap = speed_table(policy)

@@ -147,6 +147,17 @@ def blobs_points(n_samples: int, noise: float, n_classes: int,
     return X, y
 
 
+def imbalanced_points(n_samples: int, noise: float,
+                      generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two overlapping Gaussian blobs of spread `noise`: one point in ten is class 1 (at
+    least one), the rest class 0. The data that losses "for imbalanced data" are for."""
+    n1 = max(1, n_samples // 10)
+    y = torch.cat([torch.zeros(n_samples - n1), torch.ones(n1)])
+    centres = torch.tensor([[-0.5, 0.0], [1.0, 0.0]])
+    X = centres[y.long()] + noise * torch.randn(n_samples, 2, generator=generator)
+    return X, y.unsqueeze(1)
+
+
 # --- the catalogue ---------------------------------------------------------------------
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -190,6 +201,12 @@ DATASETS: dict[str, DatasetSpec] = {
         "blobs", "Gaussian blobs", 2, 3, 600, 5000, True,
         "Gaussian clusters around centres on a circle; noise is each cluster's spread.",
         default_noise=0.5, variable_classes=True,
+    ),
+    "imbalanced": DatasetSpec(
+        "imbalanced", "Imbalanced blobs (90% / 10%)", 2, 2, 1000, 5000, True,
+        "Two overlapping blobs, nine points in ten in class 0: always answering 0 scores "
+        "90% accuracy, so per-class recall is the number to watch.",
+        default_noise=0.7,
     ),
 }
 
@@ -269,7 +286,7 @@ def _builder(name: str) -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
     return {
         "xor": xor_points, "xor_noisy": noisy_xor_points, "spiral": spiral_points,
         "spiral_k": spiral_k_points, "sum10": sum10_points, "moons": moons_points,
-        "circles": circles_points, "blobs": blobs_points,
+        "circles": circles_points, "blobs": blobs_points, "imbalanced": imbalanced_points,
     }[name]
 
 

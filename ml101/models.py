@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ml101.inputs import InputError
 from ml101.runtime import check_budget
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -50,21 +51,28 @@ class ModelSpec:
             raise ValueError(f"dropout must be between 0 and {MAX_DROPOUT}, not {self.dropout}")
 
 
+class HiddenSizesError(InputError):
+    """Why a typed list of hidden-layer sizes was refused."""
+
+    allowed = (f"up to {MAX_LAYERS} whole numbers from 1 to {MAX_WIDTH}, separated by commas, "
+               "such as 64, 32 (empty: no hidden layer)")
+
+
 def parse_hidden(text: str) -> tuple[int, ...]:
     """Read hidden sizes typed as '64, 32' (or '64 32'); an empty text means no hidden layer.
 
     Only digits, commas and spaces are accepted, so nothing typed is ever evaluated."""
     text = text.strip()
     if len(text) > 60:
-        raise ValueError("keep the layer list short: at most 60 characters, e.g. 64, 32")
+        raise HiddenSizesError("keep the layer list short: at most 60 characters")
     if not re.fullmatch(r"[0-9,\s]*", text):
-        raise ValueError("write hidden sizes as whole numbers separated by commas, e.g. 64, 32")
+        raise HiddenSizesError("hidden sizes are whole numbers separated by commas")
     parts = [p for p in re.split(r"[,\s]+", text) if p]
     if len(parts) > MAX_LAYERS:
-        raise ValueError(f"at most {MAX_LAYERS} hidden layers, not {len(parts)}")
+        raise HiddenSizesError(f"{len(parts)} hidden layers; at most {MAX_LAYERS}")
     sizes = tuple(int(p) for p in parts)
     if any(not 1 <= s <= MAX_WIDTH for s in sizes):
-        raise ValueError(f"each hidden layer needs 1 to {MAX_WIDTH} units")
+        raise HiddenSizesError(f"each hidden layer needs 1 to {MAX_WIDTH} units")
     return sizes
 
 

@@ -1,7 +1,9 @@
 """The torch.optim optimizers the app offers: one entry per key, whichever page picks one.
 
 A key names an optimizer as a learner thinks of it ("momentum" is SGD with momentum);
-`build` is the one place a key becomes a real `torch.optim` object.
+`build` is the one place a key becomes a real `torch.optim` object. Each optimizer keeps
+one colour wherever it is drawn: the lesson's four (SGD, momentum, Adam, RMSprop) get the
+palette's four most distinct colours, L-BFGS, the ninth, black.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+
+from ml101.style import SERIES
 
 
 @dataclass(frozen=True)
@@ -25,34 +29,33 @@ class OptimizerInfo:
 
 
 OPTIMIZERS: dict[str, OptimizerInfo] = {o.key: o for o in (
-    OptimizerInfo("sgd", "SGD", "SGD", 1e-3, (), "#1f77b4",
+    OptimizerInfo("sgd", "SGD", "SGD", 1e-3, (), SERIES[0],
                   "Steps straight down the gradient: x -= lr * g."),
-    OptimizerInfo("momentum", "SGD + momentum", "SGD", 1e-3, ("momentum",), "#ff7f0e",
+    OptimizerInfo("momentum", "SGD + momentum", "SGD", 1e-3, ("momentum",), SERIES[1],
                   "Keeps an exponentially decaying sum of past gradients (the momentum "
                   "buffer, buf = momentum * buf + g) and steps along it, so consistent "
                   "directions build up speed and zig-zags cancel."),
-    OptimizerInfo("nesterov", "Nesterov", "SGD", 1e-3, ("momentum",), "#8c564b",
+    OptimizerInfo("nesterov", "Nesterov", "SGD", 1e-3, ("momentum",), SERIES[4],
                   "Momentum that also adds the buffer's next move before stepping: "
                   "it brakes earlier when the slope turns."),
-    OptimizerInfo("adam", "Adam", "Adam", 1e-2, ("beta1", "beta2"), "#2ca02c",
+    OptimizerInfo("adam", "Adam", "Adam", 1e-2, ("beta1", "beta2"), SERIES[2],
                   "Momentum (m) divided by the root of a running mean of squared gradients "
                   "(v), both bias-corrected: every coordinate moves about lr per step, "
                   "whatever its gradient size."),
-    OptimizerInfo("adamw", "AdamW", "AdamW", 1e-2, ("beta1", "beta2", "weight_decay"),
-                  "#17becf",
+    OptimizerInfo("adamw", "AdamW", "AdamW", 1e-2, ("beta1", "beta2", "weight_decay"), SERIES[5],
                   "Adam plus weight decay applied directly to the weights (decoupled), "
                   "which pulls them towards 0 a little every step."),
-    OptimizerInfo("rmsprop", "RMSprop", "RMSprop", 1e-2, ("alpha", "momentum"), "#d62728",
+    OptimizerInfo("rmsprop", "RMSprop", "RMSprop", 1e-2, ("alpha", "momentum"), SERIES[3],
                   "Divides the gradient by the root of a running mean of its square: "
                   "Adam without the first moment or bias correction, so its first steps "
                   "can be many times lr."),
-    OptimizerInfo("adagrad", "Adagrad", "Adagrad", 1e-1, (), "#9467bd",
+    OptimizerInfo("adagrad", "Adagrad", "Adagrad", 1e-1, (), SERIES[6],
                   "Divides by the root of the sum of all squared gradients so far: its "
                   "effective learning rate only ever shrinks (a step can still grow when "
                   "the gradient does)."),
-    OptimizerInfo("nadam", "NAdam", "NAdam", 1e-2, ("beta1", "beta2"), "#e377c2",
+    OptimizerInfo("nadam", "NAdam", "NAdam", 1e-2, ("beta1", "beta2"), SERIES[7],
                   "Adam with Nesterov's look-ahead on the first moment."),
-    OptimizerInfo("lbfgs", "L-BFGS", "LBFGS", 1.0, (), "#7f7f7f",
+    OptimizerInfo("lbfgs", "L-BFGS", "LBFGS", 1.0, (), "#000000",
                   "A quasi-Newton method: builds a curvature estimate from recent steps and "
                   "uses a line search. One step here is one iteration, which evaluates the "
                   "function several times."),

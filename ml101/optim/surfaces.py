@@ -1,10 +1,9 @@
 """Two-dimensional loss surfaces for racing optimizers, each with its known minima.
 
-Each surface has a closed-form value and gradient written with plain arithmetic, so
-they work on torch tensors and on NumPy arrays alike: a whole race (many optimizers at
-once) evaluates its gradients in a handful of array ops per step instead of one
-autograd graph per optimizer. `code` is the same formula
-as Python source, for the generated code, which differentiates it with autograd.
+`value` is f written with torch operations; `code` is the same formula, operation for
+operation, as Python source for the page's code. The race differentiates `value` with
+autograd, the code differentiates `code`: same operations in the same order, same bits
+(a test runs both).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import torch
 from torch import Tensor
 
 Pair = tuple[float, float]
-Array = Tensor | np.ndarray
 TWO_PI = 2 * math.pi
 # The tilted bowl: eigenvalues 1 and 50 (condition number 50), valley along x = y.
 _QA, _QB = 25.5, -24.5
@@ -35,15 +33,10 @@ class Surface:
     start: Pair
     lesson: str  # what this surface teaches
     _value: Callable[[Tensor, Tensor], Tensor]
-    _grad: Callable[[Array, Array], tuple[Array, Array]]
 
     def value(self, x: Tensor, y: Tensor) -> Tensor:
         """f(x, y) elementwise; the minimum value of every surface here is 0."""
         return self._value(x, y)
-
-    def grad(self, x: Array, y: Array) -> tuple[Array, Array]:
-        """(df/dx, df/dy) elementwise, in closed form, for tensors or float32 arrays."""
-        return self._grad(x, y)
 
     @property
     def box(self) -> float:
@@ -66,41 +59,6 @@ class Surface:
         return xs, ys, z
 
 
-def _sin(x: Array) -> Array:
-    return torch.sin(x) if isinstance(x, Tensor) else np.sin(x)
-
-
-def _rosen_grad(x: Array, y: Array) -> tuple[Array, Array]:
-    d = y - x * x
-    return -2 * (1 - x) - 400 * x * d, 200 * d
-
-
-def _beale_grad(x: Array, y: Array) -> tuple[Array, Array]:
-    y2 = y * y
-    y3 = y2 * y
-    a = 1.5 - x + x * y
-    b = 2.25 - x + x * y2
-    c = 2.625 - x + x * y3
-    gx = 2 * (a * (y - 1) + b * (y2 - 1) + c * (y3 - 1))
-    gy = 2 * x * (a + 2 * b * y + 3 * c * y2)
-    return gx, gy
-
-
-def _himmel_grad(x: Array, y: Array) -> tuple[Array, Array]:
-    a = x * x + y - 11
-    b = x + y * y - 7
-    return 4 * x * a + 2 * b, 2 * a + 4 * y * b
-
-
-def _saddle_grad(x: Array, y: Array) -> tuple[Array, Array]:
-    return (x * x - 1) * x, y * 1
-
-
-def _rastrigin_grad(x: Array, y: Array) -> tuple[Array, Array]:
-    return (2 * x + 20 * math.pi * _sin(TWO_PI * x),
-            2 * y + 20 * math.pi * _sin(TWO_PI * y))
-
-
 SURFACES: dict[str, Surface] = {s.key: s for s in (
     Surface(
         "rosenbrock", "Rosenbrock (the lesson's)",
@@ -109,7 +67,7 @@ SURFACES: dict[str, Surface] = {s.key: s for s in (
         ((1.0, 1.0),), (-2.0, 2.0, -1.0, 3.0), (-1.0, 1.0),
         "A curved, flat-bottomed valley. Finding the valley is easy; following it to "
         "(1, 1) is slow, because the gradient points across the valley, not along it.",
-        lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, _rosen_grad,
+        lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2,
     ),
     Surface(
         "beale", "Beale",
@@ -120,7 +78,6 @@ SURFACES: dict[str, Surface] = {s.key: s for s in (
         "place to place, so one fixed step size is either too timid or too wild.",
         lambda x, y: ((1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2
                       + (2.625 - x + x * y**3) ** 2),
-        _beale_grad,
     ),
     Surface(
         "himmelblau", "Himmelblau",
@@ -130,7 +87,7 @@ SURFACES: dict[str, Surface] = {s.key: s for s in (
         (-5.0, 5.0, -5.0, 5.0), (-0.5, -0.5),
         "Four equally good minima. Where an optimizer ends up depends on where it "
         "starts and how far its first steps carry it: click around to see the basins.",
-        lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2, _himmel_grad,
+        lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
     ),
     Surface(
         "bowl", "Narrow bowl (axis-aligned)",
@@ -139,8 +96,9 @@ SURFACES: dict[str, Surface] = {s.key: s for s in (
         ((0.0, 0.0),), (-5.0, 5.0, -5.0, 5.0), (-4.5, 2.0),
         "A quadratic 50 times steeper across than along. Plain SGD must use a step small "
         "enough for the steep direction (lr < 2/50), so it crawls along the flat one. "
-        "Adam rescales each coordinate, which works here because the valley lies along an axis.",
-        lambda x, y: 0.5 * x**2 + 25 * y**2, lambda x, y: (x * 1, 50 * y),
+        "Adagrad and RMSprop rescale each coordinate, which works here because the valley "
+        "lies along an axis: tuned, they get below f = 0.001 in a handful of steps.",
+        lambda x, y: 0.5 * x**2 + 25 * y**2,
     ),
     Surface(
         "tilted", "Narrow bowl (tilted 45°)",
@@ -148,10 +106,9 @@ SURFACES: dict[str, Surface] = {s.key: s for s in (
         r"f = \tfrac12(25.5x^2 - 49xy + 25.5y^2) \quad(\text{same bowl, rotated})",
         ((0.0, 0.0),), (-5.0, 5.0, -5.0, 5.0), (-4.0, -2.0),
         "The same bowl turned by 45°. Its valley now mixes both coordinates, so "
-        "per-coordinate scaling (Adam, RMSprop, Adagrad) loses most of its advantage; "
-        "momentum still helps.",
+        "per-coordinate scaling (Adagrad, RMSprop) loses its advantage: tuned, they need "
+        "dozens of times more steps than on the axis-aligned bowl. Momentum still helps.",
         lambda x, y: 0.5 * (_QA * x**2 + 2 * _QB * x * y + _QA * y**2),
-        lambda x, y: (_QA * x + _QB * y, _QB * x + _QA * y),
     ),
     Surface(
         "saddle", "Saddle between two wells",
@@ -159,19 +116,20 @@ SURFACES: dict[str, Surface] = {s.key: s for s in (
         r"f = \tfrac14(x^2-1)^2 + \tfrac12 y^2",
         ((-1.0, 0.0), (1.0, 0.0)), (-2.0, 2.0, -2.0, 2.0), (0.001, 1.8),
         "A saddle point at (0, 0): downhill in y, but the gradient in x is almost zero "
-        "near x = 0. SGD slides into the saddle and lingers; optimizers that rescale "
-        "small gradients (Adam, RMSprop) walk off it quickly.",
-        lambda x, y: 0.25 * (x**2 - 1) ** 2 + 0.5 * y**2, _saddle_grad,
+        "near x = 0. SGD slides into the saddle and lingers; momentum and the optimizers "
+        "that rescale small gradients (Adam, RMSprop) leave it much sooner.",
+        lambda x, y: 0.25 * (x**2 - 1) ** 2 + 0.5 * y**2,
     ),
     Surface(
         "rastrigin", "Rastrigin",
         "20 + x**2 - 10 * torch.cos(2 * math.pi * x) + y**2 - 10 * torch.cos(2 * math.pi * y)",
         r"f = 20 + x^2 - 10\cos 2\pi x + y^2 - 10\cos 2\pi y",
         ((0.0, 0.0),), (-5.12, 5.12, -5.12, 5.12), (3.2, -2.7),
-        "A bowl covered in bumps: dozens of local minima. Gradient methods stop in the "
-        "nearest dip; momentum can roll over a few. Nobody here finds (0, 0) by skill.",
+        "A bowl covered in bumps: dozens of local minima. At their default rates every "
+        "optimizer stops in the dip next to the start; a bigger step or more momentum can "
+        "carry one over some bumps, into a better dip or a worse one. Nobody here finds "
+        "(0, 0) by skill.",
         lambda x, y: (20 + x**2 - 10 * torch.cos(TWO_PI * x)
                       + y**2 - 10 * torch.cos(TWO_PI * y)),
-        _rastrigin_grad,
     ),
 )}

@@ -1,44 +1,60 @@
-"""Pictures of a training run as Vega-Lite specs: curves, the decision boundary, the
+"""Pictures of training runs as Vega-Lite specs: the curves, the decision boundary, the
 confusion matrix.
 
 Plain dicts, not Altair: building and validating an Altair chart costs ~100-150 ms, more
 than the training a live tick shows, while these cost a few ms. Data sits inline as
 lists of records inside a nested layer, so Streamlit sends it as JSON with no Arrow
-round trip. Pure functions of a `Trainer` (or its numbers), so benches can time them and
+round trip. Pure functions of `Trainer`s (or their numbers), so benches can time them and
 tests can read their data. The boundary is one batched forward pass over a small grid,
-recomputed only when the weights changed (`boundary_spec_cached`).
+recomputed only when the weights changed (`boundary_spec_cached`). Colours and type sizes
+come from `ml101.style`: classes and runs are `SERIES`, the two-class map `REGIONS`.
 """
 
 from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import nn
 
+from ml101 import style
 from ml101.losses import class_probabilities
 from ml101.training.trainer import Trainer
 
 GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-           "#7f7f7f"]
-MARKS = {"best": "#2ca02c", "shown": "#555"}
+RARE_SHARE = 0.25  # a class under this share of the validation set is "rare"
+MARKS = {"best": style.SERIES[2], "shown": style.MUTED}
+CURVES = ("train loss", "val loss")
 Spec = dict[str, Any]
+Runs = Sequence[tuple[str, Trainer]]
 # The plots keep their own size and the axes and legends are added around them
 # (Streamlit's default autosize would squeeze a plot to make room for them).
 PAD = {"type": "pad"}
 
 
-def _num(v: float) -> float | None:
-    """JSON has no NaN or inf: a loss that stopped being a number is drawn as a gap."""
-    return v if math.isfinite(v) else None
+def _num(v: float | None) -> float | None:
+    """JSON has no NaN or inf: a number that stopped being one is drawn as a gap."""
+    return v if v is not None and math.isfinite(v) else None
 
 
-def history_records(t: Trainer) -> list[dict[str, Any]]:
-    return [{"epoch": h.epoch, "train loss": _num(h.train_loss), "val loss": _num(h.val_loss),
-             "val_acc": _num(h.val_acc)} for h in t.history]
+def rare_class(t: Trainer) -> int | None:
+    """The class with the fewest validation samples, when it is under RARE_SHARE of them:
+    then accuracy hides how that class fares, and its recall is the number to watch."""
+    counts = t.val_class_counts
+    rare = min(range(len(counts)), key=counts.__getitem__)
+    return rare if 0 < counts[rare] < RARE_SHARE * sum(counts) else None
+
+
+def history_records(t: Trainer, run: str = "") -> list[dict[str, Any]]:
+    rare = rare_class(t)
+    return [{"run": run, "epoch": h.epoch, "train loss": _num(h.train_loss),
+             "val loss": _num(h.val_loss), "val_acc": _num(h.val_acc),
+             "rare_recall": _num(h.val_recall[rare]) if rare is not None and h.val_recall
+             else None}
+            for h in t.history]
 
 
 def _rules(t: Trainer, at_epoch: int | None) -> list[Spec]:
@@ -58,46 +74,74 @@ def _rules(t: Trainer, at_epoch: int | None) -> list[Spec]:
     }]
 
 
-def curves_spec(t: Trainer, at_epoch: int | None = None, height: int = 230) -> Spec:
-    """Train and validation loss, validation accuracy; the best epoch as a green rule,
-    the rewind position (if any) as a grey one."""
-    hist = {"values": history_records(t)}
+def lower_panel(runs: Runs) -> tuple[str, str]:
+    """What the lower curve shows: (field, title). Validation accuracy, unless a class is
+    rare, when always answering the common class would already score well."""
+    rare = rare_class(runs[0][1])
+    if rare is None:
+        return "val_acc", "Validation accuracy"
+    return "rare_recall", f"Recall of class {rare} (rare)"
+
+
+def curves_spec(runs: Runs | Trainer, at_epoch: int | None = None, width: int = 240,
+                height: int = 200) -> Spec:
+    """Train and validation loss above, validation accuracy (or the rare class's recall)
+    below, on one epoch axis. One run: the best epoch as a green rule and the rewound
+    epoch (if any) as a grey one. Several runs: one colour per run, validation solid and
+    training dashed."""
+    if isinstance(runs, Trainer):
+        runs = [("", runs)]
+    several = len(runs) > 1
+    hist = {"values": [r for label, t in runs for r in history_records(t, label)]}
     x = {"field": "epoch", "type": "quantitative", "title": "epoch",
          "scale": {"domainMin": 0}, "axis": {"tickMinStep": 1, "format": "d"}}
-    loss = {
-        "data": hist,
-        "transform": [{"fold": ["train loss", "val loss"], "as": ["curve", "loss"]}],
-        "mark": {"type": "line"},
-        "encoding": {
-            "x": x,
-            "y": {"field": "loss", "type": "quantitative", "title": "loss",
-                  "scale": {"zero": False}},
-            "color": {"field": "curve", "type": "nominal",
-                      "scale": {"domain": ["train loss", "val loss"],
-                                "range": ["#1f77b4", "#ff7f0e"]},
-                      "legend": {"orient": "top", "title": None}},
-            "tooltip": [{"field": "epoch", "type": "quantitative"},
-                        {"field": "curve", "type": "nominal"},
-                        {"field": "loss", "type": "quantitative", "format": ".4f"}]},
-    }
-    acc = {
-        "data": hist,
-        "mark": {"type": "line", "color": "#2ca02c"},
-        "encoding": {
-            "x": x,
-            "y": {"field": "val_acc", "type": "quantitative", "title": "val accuracy",
-                  "scale": {"domain": [0, 1]}},
-            "tooltip": [{"field": "epoch", "type": "quantitative"},
-                        {"field": "val_acc", "type": "quantitative", "format": ".1%",
-                         "title": "val accuracy"}]},
-    }
-    rules = _rules(t, at_epoch)
-    own = {"scale": {"color": "independent"}}  # the rules' colours are not the curves'
-    return {"autosize": PAD, "hconcat": [
-        {"layer": [loss, *rules], "width": 240, "height": height, "title": "Loss",
+    labels = [label for label, _ in runs]
+    run_colour = {"field": "run", "type": "nominal", "title": None,
+                  "scale": {"domain": labels, "range": list(style.SERIES[:len(labels)])},
+                  "legend": {"orient": "top"}}
+    loss_enc: Spec = {
+        "x": {**x, "title": None},
+        "y": {"field": "loss", "type": "quantitative", "title": "loss",
+              "scale": {"zero": False}},
+        "tooltip": [*([{"field": "run", "type": "nominal"}] if several else []),
+                    {"field": "epoch", "type": "quantitative"},
+                    {"field": "curve", "type": "nominal"},
+                    {"field": "loss", "type": "quantitative", "format": ".4f"}]}
+    curve = {"field": "curve", "type": "nominal", "title": None,
+             "scale": {"domain": list(CURVES)}, "legend": {"orient": "top"}}
+    if several:  # the dashes are named in the title: one legend fits a narrow column
+        loss_enc["color"] = run_colour
+        loss_enc["strokeDash"] = {**curve, "legend": None,
+                                  "scale": {"domain": list(CURVES), "range": [[4, 3], [1, 0]]}}
+    else:
+        loss_enc["color"] = {**curve, "scale": {"domain": list(CURVES),
+                                                "range": list(style.SERIES[:2])}}
+    field, title = lower_panel(runs)
+    lower_enc: Spec = {
+        "x": x,
+        "y": {"field": field, "type": "quantitative", "title": None,
+              "scale": {"domain": [0, 1]}, "axis": {"format": ".0%", "tickCount": 3}},
+        "tooltip": [*([{"field": "run", "type": "nominal"}] if several else []),
+                    {"field": "epoch", "type": "quantitative"},
+                    {"field": field, "type": "quantitative", "format": ".1%",
+                     "title": title}]}
+    lower_mark: Spec = {"type": "line"}
+    if several:
+        lower_enc["color"] = {**run_colour, "legend": None}
+    else:
+        lower_mark["color"] = style.SERIES[2]
+    loss = {"data": hist,
+            "transform": [{"fold": list(CURVES), "as": ["curve", "loss"]}],
+            "mark": {"type": "line"}, "encoding": loss_enc}
+    lower = {"data": hist, "mark": lower_mark, "encoding": lower_enc}
+    rules = [] if several else _rules(runs[0][1], at_epoch)
+    own = {"scale": {"color": "independent", "strokeDash": "independent"}}
+    return {"autosize": PAD, "config": style.chart_config(), "spacing": 6, "vconcat": [
+        {"layer": [loss, *rules], "width": width, "height": round(height * 0.62),
+         "title": "Loss: validation solid, training dashed" if several else "Loss",
          "resolve": own},
-        {"layer": [acc, *rules], "width": 150, "height": height,
-         "title": "Validation accuracy", "resolve": own},
+        {"layer": [lower, *rules], "width": width, "height": round(height * 0.38),
+         "title": title, "resolve": own},
     ]}
 
 
@@ -148,10 +192,15 @@ def _grid_values(t: Trainer, probs: torch.Tensor) -> tuple[list[Any], list[Spec]
     transforms that name it: two classes send bare P(class 1) numbers, which Vega-Lite
     wraps as {"data": value}; more classes send {"c": class, "q": its probability}."""
     p = probs.double().mul(1e4).round().div(1e4)
+    broken = ~torch.isfinite(p).all(dim=1)  # weights that overflowed: blank cells, valid JSON
     if t.cfg.n_classes == 2:
-        return p[:, 1].tolist(), [{"calculate": "datum.data", "as": "p1"}]
+        p1 = p[:, 1].tolist()
+        if broken.any():  # records, as Vega-Lite wraps bare numbers, since null is no number
+            p1 = [{"data": None if b else v} for v, b in zip(p1, broken.tolist(), strict=True)]
+        return p1, [{"calculate": "datum.data", "as": "p1"}]
     conf, cls = p.max(dim=1)
-    return ([{"c": c, "q": q} for c, q in zip(cls.tolist(), conf.tolist(), strict=True)],
+    return ([{"c": None if b else c, "q": None if b else q} for c, q, b in
+             zip(cls.tolist(), conf.tolist(), broken.tolist(), strict=True)],
             [{"calculate": "datum.c", "as": "cls"}, {"calculate": "datum.q", "as": "conf"}])
 
 
@@ -167,54 +216,64 @@ def points_records(t: Trainer) -> list[dict[str, Any]]:
 
 
 def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
-                  grid: _Grid | None = None, points: list[dict[str, Any]] | None = None
-                  ) -> Spec:
-    """The model's predicted class as a shaded map, with the data on top
-    (filled: training points, hollow: validation points)."""
+                  grid: _Grid | None = None, points: list[dict[str, Any]] | None = None,
+                  title: str = "Decision boundary", legend: bool = True) -> Spec:
+    """The model's predicted class as a shaded map, with the data on top (filled circles:
+    training points, hollow squares: validation points, as the subtitle says where there
+    is room); the class legend below, so the map keeps its width in a narrow column."""
     k = t.cfg.n_classes
-    colors, domain = PALETTE[:k], list(range(k))
+    colors, domain = list(style.SERIES[:k]), list(range(k))
     x = {"field": "x", "type": "quantitative", "title": "x₁"}
     y = {"field": "y", "type": "quantitative", "title": "x₂"}
     cells = {"x": x, "x2": {"field": "x2"}, "y": y, "y2": {"field": "y2"}}
     if k == 2:
-        heat = {"mark": {"type": "rect", "opacity": 0.55},
+        heat = {"mark": {"type": "rect"},
                 "encoding": {**cells, "color": {
-                    "field": "p1", "type": "quantitative", "title": "P(class 1)",
-                    "scale": {"domain": [0, 1], "range": [colors[0], "#ffffff", colors[1]]}}}}
+                    "field": "p1", "type": "quantitative", "legend": None,
+                    "scale": {"domain": [0, 0.5, 1], "range": list(style.REGIONS),
+                              "interpolate": "rgb"}}}}
     else:
         heat = {"mark": {"type": "rect"},
                 "encoding": {**cells,
-                             "color": {"field": "cls", "type": "nominal", "title": "predicted",
+                             "color": {"field": "cls", "type": "nominal", "legend": None,
                                        "scale": {"domain": domain, "range": colors}},
                              "opacity": {"field": "conf", "type": "quantitative",
                                          "legend": None,
-                                         "scale": {"domain": [1 / k, 1], "range": [0.1, 0.7]}}}}
+                                         "scale": {"domain": [1 / k, 1], "range": [0.1, 0.5]}}}}
     g = grid or _Grid(t, GRID)
     values, named = _grid_values(t, decision_grid(t, model, grid=g))
     heat["data"] = {"values": values}
     heat["transform"] = g.transforms() + named
     cls_scale = {"domain": domain, "range": colors}
+    below = {"orient": "bottom", "direction": "horizontal"}
     pts = {
         "data": {"values": points if points is not None else points_records(t)},
-        "mark": {"type": "point", "size": 28, "strokeWidth": 1.2, "filled": False},
+        # a few points (XOR's four) are drawn large enough to see
+        "mark": {"type": "point", "size": 28 if t.n_train > 50 else 110, "strokeWidth": 1.2,
+                 "filled": False},
         "encoding": {
             "x": {"field": "x", "type": "quantitative"},
             "y": {"field": "y", "type": "quantitative"},
             "color": {"field": "cls", "type": "nominal", "title": "class",
-                      "scale": cls_scale},
+                      "scale": cls_scale, "legend": below if legend else None},
             "fill": {"condition": {"test": "datum.set === 'train'", "field": "cls",
                                    "type": "nominal", "scale": cls_scale, "legend": None},
                      "value": "white"},
-            "shape": {"field": "set", "type": "nominal",
-                      "legend": {"title": None, "symbolStrokeColor": "#555",
-                                 "symbolStrokeWidth": 1.5}},
+            "shape": {"field": "set", "type": "nominal", "legend": None,
+                      "scale": {"domain": ["train", "validation"],
+                                "range": ["circle", "square"]}},
             "tooltip": [{"field": "set", "type": "nominal"},
                         {"field": "cls", "type": "nominal", "title": "class"},
                         {"field": "x", "type": "quantitative", "format": ".2f"},
                         {"field": "y", "type": "quantitative", "format": ".2f"}]},
     }
-    return {"autosize": PAD, "layer": [heat, pts], "width": size, "height": size,
-            "title": "Decision boundary", "resolve": {"scale": {"color": "independent"}}}
+    # what the two marks mean, in place of a legend; too long for a small map
+    subtitle = ("" if not legend or size < 200 else
+                "filled: training · hollow: validation" if t.cfg.val_fraction else
+                "the training points, also used to validate")
+    return {"autosize": PAD, "config": style.chart_config(), "layer": [heat, pts],
+            "width": size, "height": size, "title": {"text": title, "subtitle": subtitle},
+            "resolve": {"scale": {"color": "independent"}}}
 
 
 def _same_weights(model: nn.Module, seen: list[torch.Tensor] | None) -> bool:
@@ -230,21 +289,24 @@ def _same_weights(model: nn.Module, seen: list[torch.Tensor] | None) -> bool:
 _cache: weakref.WeakKeyDictionary[Trainer, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def boundary_spec_cached(t: Trainer, size: int = 320) -> Spec:
-    """`boundary_spec` of the live model, recomputed only when its weights changed; the
-    grid and the data points are built once per run."""
+def boundary_spec_cached(t: Trainer, size: int = 320, title: str = "Decision boundary",
+                         legend: bool = True) -> Spec:
+    """`boundary_spec` of the live model, recomputed only when its weights (or the look
+    asked for) changed; the grid and the data points are built once per run."""
     c = _cache.get(t)
     if c is None:
-        c = {"grid": _Grid(t, GRID), "points": points_records(t), "seen": None, "size": None}
+        c = {"grid": _Grid(t, GRID), "points": points_records(t), "seen": None, "look": None}
         _cache[t] = c
-    if c["size"] != size or not _same_weights(t.model, c["seen"]):
-        c["spec"] = boundary_spec(t, size=size, grid=c["grid"], points=c["points"])
+    look = (size, title, legend)
+    if c["look"] != look or not _same_weights(t.model, c["seen"]):
+        c["spec"] = boundary_spec(t, size=size, grid=c["grid"], points=c["points"],
+                                  title=title, legend=legend)
         c["seen"] = [v.detach().clone() for v in t.model.state_dict().values()]
-        c["size"] = size
+        c["look"] = look
     return c["spec"]
 
 
-def confusion_spec(matrix: list[list[int]]) -> Spec:
+def confusion_spec(matrix: list[list[int]], size: int = 220) -> Spec:
     """Counts of (true, predicted) on validation, numbers written in the cells."""
     rows = [{"true": i, "predicted": j, "count": c}
             for i, row in enumerate(matrix) for j, c in enumerate(row)]
@@ -254,14 +316,16 @@ def confusion_spec(matrix: list[list[int]]) -> Spec:
            "y": {"field": "true", "type": "ordinal", "title": "true class"}}
     heat = {"mark": {"type": "rect"},
             "encoding": {**enc, "color": {"field": "count", "type": "quantitative",
-                                          "scale": {"scheme": "blues"}, "legend": None}}}
+                                          "scale": {"scheme": style.SEQUENTIAL},
+                                          "legend": None}}}
+    # viridis runs from dark to light: dark text on the light (high) cells
     text = {"mark": {"type": "text", "fontSize": 15},
             "encoding": {**enc, "text": {"field": "count", "type": "quantitative"},
                          "color": {"condition": {"test": f"datum.count > {half!r}",
-                                                 "value": "white"}, "value": "black"}}}
-    return {"autosize": PAD, "layer": [{"data": {"values": rows}, "layer": [heat, text]}],
-            "width": 220,
-            "height": 220, "title": "Confusion matrix (validation)"}
+                                                 "value": "black"}, "value": "white"}}}
+    return {"autosize": PAD, "config": style.chart_config(),
+            "layer": [{"data": {"values": rows}, "layer": [heat, text]}],
+            "width": size, "height": size, "title": "Confusion matrix (validation)"}
 
 
 def per_class_accuracy(matrix: list[list[int]]) -> list[float | None]:

@@ -1,19 +1,39 @@
-"""The code a learner copies: a plain PyTorch script that trains the page's run.
+"""The code a learner copies: plain PyTorch scripts that print the numbers on the page.
 
-It does exactly what `Trainer` does, step for step and in the same random order, so
-under the same seed it prints the same losses and accuracies (a test runs it and
-compares). Bugs chosen on purpose are written into it, marked, so they can be read.
+`code_for(what)` writes the script that reproduces `what`: a `RunConfig` gives the
+training run, step for step and in the same random order as `Trainer`, so under the same
+seed it prints the same losses and accuracies (a test runs it and compares; bugs chosen
+on purpose are written into it, marked); a `saving.SaveDemo` gives the three ways to
+save a model.
 """
 
 from __future__ import annotations
 
+from functools import singledispatch
+from typing import Any
+
 from ml101.datasets import DATASETS, generator_call, generator_source
 from ml101.losses import FOCAL_SOURCE, LOSSES, n_outputs
 from ml101.models import model_source
-from ml101.training.trainer import RunConfig, optimizer_code, run_split
+from ml101.optimizers import OPTIMIZERS
+from ml101.training.config import RunConfig, optimizer_kwargs, run_split
+from ml101.training.saving import SaveDemo
 
 
-def training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:
+@singledispatch
+def code_for(what: Any, **options: Any) -> str:
+    """The runnable script that reproduces `what` (a RunConfig or a saving.SaveDemo)."""
+    raise TypeError(f"no script for a {type(what).__name__}")
+
+
+def _optimizer(key: str, lr: float, weight_decay: float) -> str:
+    extra = "".join(f", {k}={v!r}" for k, v in optimizer_kwargs(key).items())
+    return (f"optim.{OPTIMIZERS[key].cls}(model.parameters(), lr={lr!r}, "
+            f"weight_decay={weight_decay!r}{extra})")
+
+
+@code_for.register
+def _training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:
     """A runnable script for `cfg`; `max_epochs` caps the epochs (the page passes how far
     the live run got, so the printed numbers are the ones on screen)."""
     spec = cfg.spec()
@@ -73,7 +93,7 @@ X_val, y_val, labels_val = X[val_idx], y[val_idx], labels[val_idx]
 
 model = MLP()
 criterion = {criterion}
-optimizer = {optimizer_code(cfg.optimizer, cfg.lr, cfg.weight_decay)}
+optimizer = {_optimizer(cfg.optimizer, cfg.lr, cfg.weight_decay)}
 print(model)
 
 
@@ -89,6 +109,7 @@ def evaluate(model):
 
 history = []
 best_loss, best_epoch, best_state, wait = math.inf, 0, None, 0
+blew_up = False
 batch_size = {cfg.batch_size}
 step = 0
 for epoch in range(1, {epochs} + 1):
@@ -100,12 +121,16 @@ for epoch in range(1, {epochs} + 1):
     for xb, yb in batches:
 {skip}        loss = criterion(model(xb), yb)
         if not math.isfinite(loss.item()):
-            raise SystemExit(f"step {{step + 1}}: the loss is {{loss.item()}}")
+            print(f"step {{step + 1}}: the loss is {{loss.item()}}; training stops here")
+            blew_up = True
+            break
         {zero}
         loss.backward()
         optimizer.step()
         total += loss.item() * len(xb)
         step += 1
+    if blew_up:
+        break
     train_loss = total / n_train
 
     {val_mode}
@@ -121,11 +146,79 @@ for epoch in range(1, {epochs} + 1):
         best_loss, best_epoch, wait = val_loss, epoch, 0
         best_state = {{k: v.clone() for k, v in model.state_dict().items()}}
 {stop}
-# The lesson saves the best weights but never loads them back. Do it, and measure:
-before = evaluate(model)
-model.load_state_dict(best_state)
-after = evaluate(model)
-print(f"restored epoch {{best_epoch}}: val loss {{before[0]:.6f}} -> {{after[0]:.6f}}, "
-      f"val acc {{before[1]:.4f}} -> {{after[1]:.4f}}")
-torch.save(model.state_dict(), "best_model.pt")  # weights only: loads on any PyTorch
+if best_state is not None and not blew_up:
+    # The lesson saves the best weights but never loads them back. Do it, and measure:
+    before = evaluate(model)
+    model.load_state_dict(best_state)
+    after = evaluate(model)
+    print(f"restored epoch {{best_epoch}}: val loss {{before[0]:.6f}} -> {{after[0]:.6f}}, "
+          f"val acc {{before[1]:.4f}} -> {{after[1]:.4f}}")
+    torch.save(model.state_dict(), "best_model.pt")  # weights only: loads on any PyTorch
+'''
+
+
+@code_for.register
+def _saving_script(demo: SaveDemo) -> str:
+    """The three ways to save as one script, printing what `saving.three_ways` reports."""
+    seed, steps_before, steps_after = demo.seed, demo.steps_before, demo.steps_after
+    return f'''import pickle
+import tempfile
+from pathlib import Path
+
+import torch
+from torch import nn
+
+
+def make_model():
+    return nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 1))
+
+
+def train(model, opt, X, y, steps):
+    for _ in range(steps):
+        loss = nn.functional.mse_loss(model(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return loss.item()
+
+
+torch.manual_seed({seed})
+model = make_model()
+X, y = torch.randn(64, 10), torch.randn(64, 1)
+fresh = make_model()
+twin, twin2 = make_model(), make_model()
+opt = torch.optim.Adam(model.parameters(), lr=0.01)
+train(model, opt, X, y, {steps_before})
+
+with tempfile.TemporaryDirectory() as tmp:
+    # 1. state_dict: the recommended way
+    torch.save(model.state_dict(), Path(tmp) / "model_state.pth")
+    fresh.load_state_dict(torch.load(Path(tmp) / "model_state.pth", weights_only=True))
+    print("state_dict round trip equal:",
+          all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
+                                                fresh.state_dict().values())))
+
+    # 2. the whole model: PyTorch >= 2.6 refuses to unpickle it by default
+    torch.save(model, Path(tmp) / "model.pth")
+    try:
+        torch.load(Path(tmp) / "model.pth")
+    except pickle.UnpicklingError as exc:
+        print("whole-model load refused:", str(exc).splitlines()[0])
+
+    # 3. a checkpoint with the optimizer state
+    torch.save({{"epoch": {steps_before}, "model_state_dict": model.state_dict(),
+                "optimizer_state_dict": opt.state_dict(),
+                "loss": nn.functional.mse_loss(model(X), y).item()}}, Path(tmp) / "checkpoint.pth")
+    ckpt = torch.load(Path(tmp) / "checkpoint.pth", weights_only=True)
+
+uninterrupted = train(model, opt, X, y, {steps_after})
+twin.load_state_dict(ckpt["model_state_dict"])
+opt2 = torch.optim.Adam(twin.parameters(), lr=0.01)
+opt2.load_state_dict(ckpt["optimizer_state_dict"])
+resumed = train(twin, opt2, X, y, {steps_after})
+twin2.load_state_dict(ckpt["model_state_dict"])
+fresh_opt = train(twin2, torch.optim.Adam(twin2.parameters(), lr=0.01), X, y, {steps_after})
+print("uninterrupted:", uninterrupted)
+print("resumed from checkpoint:", resumed)
+print("weights only, fresh optimizer:", fresh_opt)
 '''

@@ -20,6 +20,9 @@ from torch.optim import optimizer as _optimizer
 
 from ml101.models import MLP
 
+# The optimizers whose step this module calls as one fused kernel (with fused=True).
+DIRECT_KERNEL: tuple[type[optim.Optimizer], ...] = (optim.Adam, optim.AdamW)
+
 
 def _hooked(m: nn.Module) -> bool:
     return bool(m._forward_hooks or m._forward_pre_hooks or m._backward_hooks
@@ -67,7 +70,7 @@ class LeanStep:
     def _fused_group(self) -> dict | None:
         """The one param group, if the fused Adam kernel alone is what `step()` would run."""
         opt = self.opt
-        if type(opt) not in (optim.Adam, optim.AdamW) or len(opt.param_groups) != 1:
+        if type(opt) not in DIRECT_KERNEL or len(opt.param_groups) != 1:
             return None
         if opt._optimizer_step_pre_hooks or opt._optimizer_step_post_hooks or \
                 _optimizer._global_optimizer_pre_hooks or \

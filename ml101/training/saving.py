@@ -57,6 +57,15 @@ def _train(model: nn.Module, opt: torch.optim.Optimizer, X: torch.Tensor, y: tor
     return loss.item()
 
 
+@dataclass(frozen=True)
+class SaveDemo:
+    """What the three-ways demo runs: `three_ways` measures it, `code.code_for` writes it."""
+
+    seed: int
+    steps_before: int = 20  # Adam steps before saving
+    steps_after: int = 20  # steps after, uninterrupted and resumed
+
+
 def three_ways(seed: int, steps_before: int = 20, steps_after: int = 20) -> SaveReport:
     """Save and load all three ways in a temp folder that is removed afterwards."""
     with seeded(seed):
@@ -110,65 +119,8 @@ def _loss(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
 
 
 def code_for(seed: int, steps_before: int = 20, steps_after: int = 20) -> str:
-    """The three ways as one script, printing what the page shows."""
-    return f'''import pickle
-import tempfile
-from pathlib import Path
+    """The script behind `three_ways(seed, ...)`: `ml101.training.code.code_for` of its
+    settings, under the name the NumPy vs PyTorch page imports from here."""
+    from ml101.training import code  # imported here: code.py imports SaveDemo from this module
 
-import torch
-from torch import nn
-
-
-def make_model():
-    return nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 1))
-
-
-def train(model, opt, X, y, steps):
-    for _ in range(steps):
-        loss = nn.functional.mse_loss(model(X), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return loss.item()
-
-
-torch.manual_seed({seed})
-model = make_model()
-X, y = torch.randn(64, 10), torch.randn(64, 1)
-fresh = make_model()
-twin, twin2 = make_model(), make_model()
-opt = torch.optim.Adam(model.parameters(), lr=0.01)
-train(model, opt, X, y, {steps_before})
-
-with tempfile.TemporaryDirectory() as tmp:
-    # 1. state_dict: the recommended way
-    torch.save(model.state_dict(), Path(tmp) / "model_state.pth")
-    fresh.load_state_dict(torch.load(Path(tmp) / "model_state.pth", weights_only=True))
-    print("state_dict round trip equal:",
-          all(torch.equal(a, b) for a, b in zip(model.state_dict().values(),
-                                                fresh.state_dict().values())))
-
-    # 2. the whole model: PyTorch >= 2.6 refuses to unpickle it by default
-    torch.save(model, Path(tmp) / "model.pth")
-    try:
-        torch.load(Path(tmp) / "model.pth")
-    except pickle.UnpicklingError as exc:
-        print("whole-model load refused:", str(exc).splitlines()[0])
-
-    # 3. a checkpoint with the optimizer state
-    torch.save({{"epoch": {steps_before}, "model_state_dict": model.state_dict(),
-                "optimizer_state_dict": opt.state_dict(),
-                "loss": nn.functional.mse_loss(model(X), y).item()}}, Path(tmp) / "checkpoint.pth")
-    ckpt = torch.load(Path(tmp) / "checkpoint.pth", weights_only=True)
-
-uninterrupted = train(model, opt, X, y, {steps_after})
-twin.load_state_dict(ckpt["model_state_dict"])
-opt2 = torch.optim.Adam(twin.parameters(), lr=0.01)
-opt2.load_state_dict(ckpt["optimizer_state_dict"])
-resumed = train(twin, opt2, X, y, {steps_after})
-twin2.load_state_dict(ckpt["model_state_dict"])
-fresh_opt = train(twin2, torch.optim.Adam(twin2.parameters(), lr=0.01), X, y, {steps_after})
-print("uninterrupted:", uninterrupted)
-print("resumed from checkpoint:", resumed)
-print("weights only, fresh optimizer:", fresh_opt)
-'''
+    return code.code_for(SaveDemo(seed, steps_before, steps_after))

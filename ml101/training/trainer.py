@@ -8,8 +8,9 @@ with patience and the best weights, and a diagnosis when the loss stops being a 
 Each epoch gathers the shuffled training set once (`X[order]`) and cuts it into batches
 that are views (`.split(batch_size)`), instead of a DataLoader calling `__getitem__` once
 per sample and collating: on small tabular data that overhead, not the maths, is most of
-the lesson loop's time. Optimizers run fused (one kernel for all parameters): on CPU
-torch's default is a Python loop over them (see benches/trainer_vs_lesson.py).
+the lesson loop's time. The optimizer runs fused or foreach (`config.optimizer_kwargs`),
+and for Adam and AdamW the step calls the fused kernel directly (`lean_step`); see
+benches/trainer_vs_lesson.py.
 
 Randomness: data from the dataset's private generator, split and shuffling from a
 second private generator (seed + 1), weights and dropout from torch's global RNG,
@@ -22,80 +23,28 @@ from __future__ import annotations
 import copy
 import math
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import torch
-from torch import nn, optim
+from torch import nn
 
-from ml101 import optimizers, runtime
-from ml101.datasets import DATASETS, make_dataset, split_sizes
-from ml101.losses import LOSSES, check_loss, make_loss, n_outputs, predict, targets_for
-from ml101.models import ModelSpec, build_model
-from ml101.optimizers import OPTIMIZERS
+from ml101 import runtime
+from ml101.datasets import make_dataset
+from ml101.losses import make_loss, predict, targets_for
+from ml101.models import build_model
 from ml101.runtime import check_budget, seeded
+from ml101.training.config import RunConfig, build_optimizer, check_config, run_split
 from ml101.training.lean_step import LeanStep, forward_fn
 
-# The optimizers this page trains with, as its selectbox labels them (momentum is fixed at 0.9).
-TRAINING_OPTIMIZERS: dict[str, str] = {
-    "sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Adam", "adamw": "AdamW",
-    "rmsprop": "RMSprop",
-}
-BUGS: dict[str, str] = {
-    "none": "no bug",
-    "no_zero_grad": "forget optimizer.zero_grad()",
-    "no_eval": "forget model.eval() during validation",
-    "logits_to_bce": "feed raw scores (logits) to nn.BCELoss",
-}
-MAX_EPOCHS = 5000
-SNAPSHOT_BYTES = 8 * 2**20  # per run; past this, every other snapshot is dropped
 # Seconds of training per live tick: long enough that redrawing the charts stays a small
 # share of each tick, short enough that the page feels live.
 LIVE_CHUNK_S = 0.5
 TICK_S = 0.5  # how often the live page redraws while playing
 SPEED_OPTIONS = [1, 2, 5, 10, 25, 50, 100]  # epochs per tick the page offers
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    """Every choice that defines a run; equal configs give equal numbers."""
-
-    dataset: str = "moons"
-    n_samples: int = 160
-    noise: float = 0.35
-    n_classes: int = 2
-    val_fraction: float = 0.5  # 0 = validate on the training data (the lesson's XOR)
-    batch_size: int = 16
-    hidden: tuple[int, ...] = (128, 128)
-    activation: str = "ReLU"
-    dropout: float = 0.0
-    batch_norm: bool = False
-    loss: str = "bce_logits"
-    optimizer: str = "adam"
-    lr: float = 0.01
-    weight_decay: float = 0.0
-    epochs: int = 300
-    patience: int = 20  # 0 = no early stopping
-    seed: int = 0
-    bug: str = "none"
-
-    def spec(self) -> ModelSpec:
-        sigmoid_head = LOSSES[self.loss].sigmoid_head and self.bug != "logits_to_bce"
-        return ModelSpec(DATASETS[self.dataset].n_features, self.hidden,
-                         n_outputs(self.loss, self.n_classes), self.activation, self.dropout,
-                         self.batch_norm, sigmoid_head)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["hidden"] = list(self.hidden)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> RunConfig:
-        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
-        known["hidden"] = tuple(int(h) for h in known.get("hidden", ()))
-        return cls(**known)
+SNAPSHOT_BYTES = 8 * 2**20  # per run; past this, every other snapshot is dropped
 
 
 @dataclass
@@ -116,6 +65,7 @@ class Epoch:
     val_acc: float
     grad_norm: float  # norm of the .grad the last step of the epoch used
     val_loss_eval: float | None = None  # the honest eval-mode figure, for the no_eval bug
+    val_recall: tuple[float | None, ...] = ()  # per true class; None for an absent class
 
 
 @dataclass
@@ -127,60 +77,17 @@ class Restored:
     val_acc_after: float
 
 
-# fused=True: one kernel updates every parameter at once. On CPU, torch's default is a
-# Python loop over the parameters (foreach and fused are only picked by default on GPUs),
-# which costs more than the small network's own maths. RMSprop has no fused CPU kernel,
-# so it runs foreach (one op per tensor list).
-def _opt_kwargs(key: str) -> dict[str, Any]:
-    return {"momentum": 0.9, "fused": True} if key == "momentum" else (
-        {"foreach": True} if key == "rmsprop" else {"fused": True})
+@dataclass(frozen=True)
+class Units:
+    """The first hidden layer's ReLUs, judged on every training input."""
 
+    dead: int  # negative on every input: output 0 and gradient 0, so SGD never moves it
+    straight: int  # positive on every input: there a ReLU is just a straight line
+    bending: int  # on for some inputs and off for others: where the network can bend
 
-def build_optimizer(key: str, params: Any, lr: float, weight_decay: float) -> optim.Optimizer:
-    """The optimizer a run trains with: the catalogue's class, run fused where it can."""
-    if key not in TRAINING_OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {key!r}; choose one of "
-                         f"{', '.join(TRAINING_OPTIMIZERS)}")
-    return optimizers.build(key, params, lr, weight_decay=weight_decay, **_opt_kwargs(key))
-
-
-def optimizer_code(key: str, lr: float, weight_decay: float) -> str:
-    extra = "".join(f", {k}={v!r}" for k, v in _opt_kwargs(key).items())
-    return (f"optim.{OPTIMIZERS[key].cls}(model.parameters(), lr={lr!r}, "
-            f"weight_decay={weight_decay!r}{extra})")
-
-
-def check_config(cfg: RunConfig) -> None:
-    """Refuse a config that cannot run, before allocating, with what is allowed."""
-    check_loss(cfg.loss, cfg.n_classes)
-    if cfg.optimizer not in TRAINING_OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {cfg.optimizer!r}")
-    if cfg.bug not in BUGS:
-        raise ValueError(f"unknown bug {cfg.bug!r}")
-    if cfg.bug == "logits_to_bce" and cfg.n_classes != 2:
-        raise ValueError("the logits-to-BCELoss bug needs two classes")
-    if not (math.isfinite(cfg.lr) and 0 < cfg.lr <= 1e3):
-        raise ValueError(f"learning rate must be above 0 and at most 1000, not {cfg.lr}")
-    if not (math.isfinite(cfg.weight_decay) and 0 <= cfg.weight_decay <= 1):
-        raise ValueError(f"weight decay must be between 0 and 1, not {cfg.weight_decay}")
-    if not 0 <= cfg.val_fraction <= 0.9:
-        raise ValueError(f"validation fraction must be between 0 and 0.9, not {cfg.val_fraction}")
-    if not 1 <= cfg.epochs <= MAX_EPOCHS:
-        raise ValueError(f"epochs must be between 1 and {MAX_EPOCHS}, not {cfg.epochs}")
-    if not 0 <= cfg.patience <= MAX_EPOCHS:
-        raise ValueError(f"patience must be between 0 (off) and {MAX_EPOCHS}")
-    if cfg.batch_size < 1:
-        raise ValueError("batch size must be at least 1")
-
-
-def run_split(n: int, val_fraction: float) -> tuple[int, int]:
-    """(train, validation) sizes of a run; validation 0 means 'validate on the training
-    data', as the lesson's XOR does."""
-    n_train, n_val = split_sizes(n, val_fraction)
-    if val_fraction > 0 and not (n_val >= 1 and n_train >= 2):
-        raise ValueError(f"a {val_fraction:.0%} split of {n} samples leaves no room for "
-                         "both a training and a validation set; use more samples")
-    return n_train, n_val
+    @property
+    def total(self) -> int:
+        return self.dead + self.straight + self.bending
 
 
 class Trainer:
@@ -203,6 +110,7 @@ class Trainer:
         self.X_val, self.y_val = ds.X[va], y[va]
         self.labels_val = ds.y.reshape(-1).long()[va]
         self.n_train, self.n_val = n_train, len(va)
+        self._val_counts = torch.bincount(self.labels_val, minlength=cfg.n_classes).tolist()
         with seeded(cfg.seed):
             self.model = build_model(self.spec)
             self._rng = torch.random.get_rng_state()
@@ -222,7 +130,6 @@ class Trainer:
         self.finished: str | None = None  # "early_stop" | "max_epochs" | "problem"
         self.problem: Problem | None = None
         self.restored: Restored | None = None
-        self.train_seconds = 0.0
         self._snap_bytes = sum(t.numel() * t.element_size()
                                for t in self.model.state_dict().values())
         check_budget(self._snap_bytes * 4, "One snapshot of this network's weights")
@@ -269,7 +176,6 @@ class Trainer:
                     break
             if self._needs_rng:
                 self._rng = torch.random.get_rng_state()
-        self.train_seconds += time.perf_counter() - start
         return done
 
     def _one_epoch(self) -> None:
@@ -309,9 +215,10 @@ class Trainer:
         self.epoch += 1
         grad_norm = math.sqrt(sum(float(p.grad.pow(2).sum()) for p in m.parameters()
                                   if p.grad is not None))
-        val_loss, val_acc = self._validate(honest=self.cfg.bug != "no_eval")
+        val_loss, val_acc, recall = self._validate(honest=self.cfg.bug != "no_eval")
         honest = self._validate(honest=True)[0] if self.cfg.bug == "no_eval" else None
-        self.history.append(Epoch(self.epoch, total / n, val_loss, val_acc, grad_norm, honest))
+        self.history.append(Epoch(self.epoch, total / n, val_loss, val_acc, grad_norm, honest,
+                                  recall))
         self._snapshot()
         if not math.isfinite(val_loss):
             self._stop(Problem("nan", self.iteration, "validation loss",
@@ -324,13 +231,19 @@ class Trainer:
         else:
             self.wait += 1
             if self.cfg.patience and self.wait >= self.cfg.patience:
-                self.finished = "early_stop"
+                self._finish("early_stop")
                 return
         if self.epoch >= self.cfg.epochs:
-            self.finished = "max_epochs"
+            self._finish("max_epochs")
 
-    def _validate(self, honest: bool = True,
-                  model: nn.Module | None = None) -> tuple[float, float]:
+    def _finish(self, why: str) -> None:
+        self.finished = why
+        if self.cfg.restore_best:
+            self.restore_best()
+
+    def _validate(self, honest: bool = True, model: nn.Module | None = None
+                  ) -> tuple[float, float, tuple[float | None, ...]]:
+        """Validation loss, accuracy and recall per true class."""
         m = model or self.model
         was_training = m.training
         if honest:
@@ -338,9 +251,12 @@ class Trainer:
         with torch.inference_mode():
             out = (self._forward if model is None else m)(self.X_val)
             loss = self.criterion(out, self.y_val).item()
-            acc = (predict(out, self.spec.sigmoid_head) == self.labels_val).float().mean().item()
+            right = predict(out, self.spec.sigmoid_head) == self.labels_val
         m.train(was_training)
-        return loss, acc
+        k = self.cfg.n_classes
+        hits = torch.bincount(self.labels_val[right], minlength=k).tolist()
+        recall = tuple(h / c if c else None for h, c in zip(hits, self._val_counts, strict=True))
+        return loss, right.float().mean().item(), recall
 
     def _stop(self, problem: Problem) -> None:
         self.problem = problem
@@ -382,9 +298,9 @@ class Trainer:
         and measure what that gains on validation."""
         if self.best_state is None or self.restored is not None:
             return self.restored
-        before = self._validate()
+        before = self._validate()[:2]
         self.model.load_state_dict(self.best_state)
-        after = self._validate()
+        after = self._validate()[:2]
         self.restored = Restored(self.best_epoch, before[0], after[0], before[1], after[1])
         return self.restored
 
@@ -398,12 +314,35 @@ class Trainer:
         m.load_state_dict(self.snapshots[self.snapshot_epoch(epoch)])
         return m.eval()
 
-    def metrics_at(self, epoch: int) -> Epoch | None:
-        return self.history[epoch - 1] if 1 <= epoch <= len(self.history) else None
-
     def evaluate_at(self, epoch: int) -> tuple[float, float]:
         """Validation loss and accuracy of the snapshot shown for `epoch` (eval mode)."""
-        return self._validate(model=self.model_at(epoch))
+        loss, acc, _ = self._validate(model=self.model_at(epoch))
+        return loss, acc
+
+    @property
+    def val_class_counts(self) -> list[int]:
+        """Validation samples per true class."""
+        return list(self._val_counts)
+
+    def relu_units(self) -> Units | None:
+        """How the first hidden layer's ReLUs sit on the training inputs, if it has ReLUs.
+
+        A unit that is off for every input is dead: it passes no gradient back, so its
+        weights stop changing. A unit that is on for every input is a plain line there.
+        A one-hidden-layer network with no bending unit is a linear model on this data."""
+        if self.cfg.activation != "ReLU" or not self.cfg.hidden:
+            return None
+        layers = list(self.model.network)  # Linear, (BatchNorm1d), ReLU, ...
+        first = next(i for i, m in enumerate(layers) if isinstance(m, nn.ReLU))
+        was_training = self.model.training
+        self.model.eval()
+        with torch.inference_mode():
+            z = nn.Sequential(*layers[:first])(self.X_train)
+        self.model.train(was_training)
+        on = z > 0
+        dead = int((~on).all(0).sum())
+        straight = int(on.all(0).sum())
+        return Units(dead, straight, z.shape[1] - dead - straight)
 
     def confusion(self, model: nn.Module | None = None) -> list[list[int]]:
         """Validation confusion matrix: rows are true classes, columns predictions."""
@@ -428,12 +367,13 @@ class Trainer:
         self.model.train(was_training)
         return math.sqrt(sum(float(g.pow(2).sum()) for g in grads if g is not None))
 
-    def history_columns(self) -> dict[str, list[float]]:
+    def history_columns(self) -> dict[str, list[Any]]:
         return {"epoch": [h.epoch for h in self.history],
                 "train_loss": [h.train_loss for h in self.history],
                 "val_loss": [h.val_loss for h in self.history],
                 "val_acc": [h.val_acc for h in self.history],
-                "grad_norm": [h.grad_norm for h in self.history]}
+                "grad_norm": [h.grad_norm for h in self.history],
+                "val_recall": [list(h.val_recall) for h in self.history]}
 
     # --- checkpoints ---------------------------------------------------------------------
 
@@ -464,9 +404,10 @@ class Trainer:
         t.optimizer.load_state_dict(ck["optimizer_state_dict"])
         t.epoch, t.iteration = int(ck["epoch"]), int(ck["iteration"])
         h = ck["history"]
-        t.history = [Epoch(int(e), a, b, c, d) for e, a, b, c, d in
+        recalls = h.get("val_recall") or [()] * len(h["epoch"])  # older checkpoints lack it
+        t.history = [Epoch(int(e), a, b, c, d, None, tuple(r)) for e, a, b, c, d, r in
                      zip(h["epoch"], h["train_loss"], h["val_loss"], h["val_acc"],
-                         h["grad_norm"], strict=True)]
+                         h["grad_norm"], recalls, strict=True)]
         t.best_epoch, t.best_val_loss = int(ck["best_epoch"]), float(ck["best_val_loss"])
         t.best_state = dict(ck["best_model_state_dict"]) or None
         t.wait = int(ck["wait"])
@@ -480,6 +421,25 @@ class Trainer:
         return t
 
 
+def train_together(trainers: Sequence[Trainer], epochs: int,
+                   time_budget_s: float | None = None, wait_s: float = 0.0) -> bool | None:
+    """Train side-by-side runs up to `epochs` more epochs in lockstep (so they stay at the
+    same epoch), inside one of the server's heavy-work slots and within the time budget.
+    Returns whether every run is done, or None when no slot freed within `wait_s`."""
+    with runtime.heavy_slot(wait_s=wait_s) as got:
+        if not got:
+            return None
+        start = time.perf_counter()
+        for _ in range(epochs):
+            if all(t.done for t in trainers):
+                break
+            for t in trainers:
+                t.run(1)
+            if time_budget_s is not None and time.perf_counter() - start > time_budget_s:
+                break
+    return all(t.done for t in trainers)
+
+
 def _explain_error(exc: RuntimeError) -> str:
     text = str(exc).splitlines()[0]
     if "between 0 and 1" in text:
@@ -489,79 +449,3 @@ def _explain_error(exc: RuntimeError) -> str:
                 "the raw scores and use nn.BCEWithLogitsLoss, which applies the sigmoid inside "
                 "the loss in a numerically safe way.")
     return f"PyTorch stopped the step: {text}"
-
-
-COMPARE: dict[str, str] = {
-    "off": "off",
-    "act": "Tanh vs LeakyReLU (practice 1)",
-    "reg": "without vs with dropout 0.3 + batch norm (practice 3)",
-}
-
-
-def compare_configs(cfg: RunConfig, mode: str) -> list[tuple[str, RunConfig]]:
-    """The runs to train side by side: one for 'off', two otherwise (same data, same seed)."""
-    if mode == "act":
-        return [("Tanh", replace(cfg, activation="Tanh")),
-                ("LeakyReLU", replace(cfg, activation="LeakyReLU"))]
-    if mode == "reg":
-        return [("plain", replace(cfg, dropout=0.0, batch_norm=False)),
-                ("dropout 0.3 + batch norm", replace(cfg, dropout=0.3, batch_norm=True))]
-    return [("", cfg)]
-
-
-@dataclass(frozen=True)
-class Preset:
-    label: str
-    cfg: RunConfig
-    compare: str = "off"
-    speed: int = 5
-    note: str = ""
-
-
-_XOR = RunConfig(dataset="xor", n_samples=4, noise=0.0, val_fraction=0.0, batch_size=4,
-                 hidden=(4,), loss="sigmoid_bce", optimizer="sgd", lr=0.5, epochs=2000,
-                 patience=0)
-_PIPELINE = RunConfig(dataset="sum10", n_samples=1000, noise=0.0, val_fraction=0.2,
-                      batch_size=32, hidden=(64, 32), dropout=0.2, loss="sigmoid_bce",
-                      optimizer="adam", lr=1e-3, epochs=100, patience=10)
-PRESETS: dict[str, Preset] = {
-    "overfit": Preset("Overfit, then stop early", RunConfig(), speed=2,
-                      note="80 noisy points, a 128-128 network: it memorises the noise, "
-                           "validation loss turns up, early stopping steps in."),
-    "xor": Preset("Lesson: XOR", _XOR, speed=100,
-                  note="The lesson's 2-4-1 network, SGD lr 0.5, 2000 full-batch epochs, "
-                       "checked on the same four points it trains on."),
-    "spiral": Preset("Lesson: spiral", RunConfig(
-        dataset="spiral", n_samples=400, noise=0.0, val_fraction=0.0, batch_size=32,
-        hidden=(64, 32), loss="sigmoid_bce", optimizer="adam", lr=0.01, epochs=50, patience=0),
-        speed=5, note="The lesson's DataLoader run: 400 spiral points, 64-32, Adam 0.01, "
-                      "batches of 32, 50 epochs (no validation split, as in the lesson)."),
-    "pipeline": Preset("Lesson: complete pipeline", _PIPELINE, speed=5,
-                       note="The lesson's pipeline: sum of 10 features, 80/20 split, 64-32 with "
-                            "dropout 0.2, Adam 1e-3, patience 10. Its data is almost linear, "
-                            "so early stopping rarely fires within 100 epochs."),
-    "p1": Preset("Practice 1: Tanh vs LeakyReLU", replace(_XOR, epochs=1000), compare="act",
-                 speed=50, note="The XOR network twice, same seed, only the activation differs."),
-    "p2": Preset("Practice 2: 3-class spiral", RunConfig(
-        dataset="spiral_k", n_samples=600, noise=0.03, n_classes=3, val_fraction=0.3,
-        batch_size=32, hidden=(64, 64), loss="cross_entropy", lr=0.01, epochs=200,
-        patience=25), speed=5, note="Three arms, three outputs, CrossEntropyLoss."),
-    "p3": Preset("Practice 3: with vs without regularisation", RunConfig(epochs=150),
-                 compare="reg", speed=2,
-                 note="The overfitting run twice: plain, and with dropout 0.3 + batch norm."),
-    "p4": Preset("Practice 4: focal loss", RunConfig(
-        dataset="blobs", n_samples=400, noise=0.9, n_classes=3, val_fraction=0.3,
-        batch_size=32, hidden=(32, 32), loss="focal", lr=0.01, epochs=150, patience=20),
-        speed=5, note="Overlapping blobs trained with a focal loss written as an nn.Module."),
-}
-BREAK_PRESETS: dict[str, Preset] = {
-    "nan": Preset("Learning rate 10: the loss blows up", RunConfig(optimizer="sgd", lr=10.0,
-                                                                   patience=0), speed=1),
-    "no_zero_grad": Preset("Forget zero_grad()", RunConfig(optimizer="sgd", lr=0.05,
-                                                           bug="no_zero_grad", patience=0,
-                                                           epochs=60), speed=2),
-    "no_eval": Preset("Forget model.eval()", replace(_PIPELINE, dropout=0.5, bug="no_eval",
-                                                     epochs=40, patience=0), speed=2),
-    "logits_to_bce": Preset("Logits into BCELoss", RunConfig(loss="bce_logits",
-                                                             bug="logits_to_bce"), speed=1),
-}

@@ -125,16 +125,30 @@ class Player:
                       shortcut=KEYS["reset"], icon=":material/replay:",
                       help="Back to the start")
             if speeds:
-                self.speed = controls.select_slider(
-                    speed_label, list(speeds), value=default if default is not None
-                    else speeds[0], key=f"{p}_speed", format_func=format_func,
-                    help=speed_help, width=220)
+                self.speed_control(speeds, default=default, label=speed_label,
+                                   format_func=format_func, help=speed_help)
         return self.speed
 
-    def live(self, body: Callable[[], None]) -> None:
-        """Run `body` now and, while playing, again every tick after advancing."""
+    def speed_control(self, speeds: Sequence[Any], *, default: Any = None,
+                      label: str = "Speed", format_func: Callable[[Any], str] = str,
+                      help: str | None = None, width: int | str = 220) -> Any:
+        """The URL-bound speed control alone, for a page that places it apart from the
+        buttons (`controls()` without speeds); draw it before `live()`."""
+        self.speed = controls.select_slider(
+            label, list(speeds), value=default if default is not None else speeds[0],
+            key=f"{self.keys}_speed", format_func=format_func, help=help, width=width)
+        return self.speed
 
-        @st.fragment(run_every=self.tick_s if self.state.playing else None)
+    def live(self, body: Callable[[], None], working: Callable[[], bool] | None = None
+             ) -> None:
+        """Run `body` now and, while playing, again every tick after advancing.
+
+        `working`, if given, also keeps the tick going while paused for as long as it says
+        True (work the body finishes a chunk per tick, such as a result still being
+        computed); the page reruns when the timer must start or stop."""
+        ticking = self.state.playing or (working is not None and working())
+
+        @st.fragment(run_every=self.tick_s if ticking else None)
         def tick() -> None:
             s = self.state
             if s.playing:
@@ -149,5 +163,7 @@ class Player:
             if s.busy:
                 busy_notice(self.what)
             body()
+            if working is not None and not s.playing and working() != ticking:
+                st.rerun()  # the timer must start (or stop): only a full run sets it
 
         tick()

@@ -9,6 +9,7 @@ and settings whose script would run for minutes).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import subprocess
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import TESTING_KEY
@@ -162,11 +164,48 @@ def _agree(printed: str, shown: str) -> bool:
     return d > 0 and round(fine, d) == coarse and abs(coarse) >= 10 ** -d
 
 
+def _chart_values(node: Any, out: list[float]) -> None:
+    """Every number in a chart's data, at full precision: a chart draws it (as a point,
+    a bar, a cell's text), whatever precision its axis or tooltip rounds to."""
+    if isinstance(node, bool):
+        return
+    if isinstance(node, int | float):
+        if math.isfinite(node):
+            out.append(float(node))
+    elif isinstance(node, dict):
+        for value in node.values():
+            _chart_values(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _chart_values(value, out)
+
+
+def _charts(at: AppTest) -> tuple[list[str], list[float]]:
+    """Graph sources (their numbers are text) and chart data values."""
+    texts: list[str] = []
+    values: list[float] = []
+    for node in _walk(at):
+        kind = getattr(node, "type", "")
+        if kind == "graphviz_chart":
+            texts.append(node.proto.spec)
+        elif kind in ("vega_lite_chart", "arrow_vega_lite_chart"):
+            spec = json.loads(node.proto.spec or "{}")
+            for key in ("data", "datasets"):
+                _chart_values(spec.get(key), values)
+            _chart_values([layer.get("data") for layer in spec.get("layer", [])], values)
+            for dataset in [node.proto.data, *(d.data for d in node.proto.datasets)]:
+                if dataset.data:
+                    frame = pa.ipc.open_stream(dataset.data).read_all().to_pandas()
+                    _chart_values(frame.select_dtypes("number").to_numpy().ravel().tolist(),
+                                  values)
+    return texts, values
+
+
 def screen(at: AppTest) -> tuple[set[str], list[float]]:
-    """The numbers on screen: as written in the text, and every numeric cell of every
-    table at full precision (a table rounds only when it draws)."""
-    text = shown_text(at) + "\n" + "\n".join(exp.label for exp in at.expander)
-    cells: list[float] = []
+    """The numbers on screen: as written in the text and in graphs, and every numeric
+    table cell and chart datum at full precision (they round only when drawn)."""
+    graphs, cells = _charts(at)
+    text = "\n".join([shown_text(at), *(exp.label for exp in at.expander), *graphs])
     for df in at.dataframe:
         frame = df.value
         for col in frame.columns:
@@ -182,8 +221,7 @@ def unmatched(printed: str, shown: tuple[set[str], list[float]]) -> list[str]:
     for token in numbers(printed):
         if token in tokens or any(_agree(token, s) for s in tokens):
             continue
-        value, d = _parse(token), _decimals(token)
-        if any(value == c or (d > 0 and round(c, d) == value) for c in cells):
+        if any(_agree(token, repr(c)) for c in cells):
             continue
         missing.append(token)
     return missing

@@ -26,7 +26,7 @@ NAMES = list(DATASETS)
 
 def test_catalogue_has_the_agreed_keys() -> None:
     assert set(DATASETS) == {"xor", "xor_noisy", "spiral", "spiral_k", "sum10", "moons",
-                             "circles", "blobs"}
+                             "circles", "blobs", "imbalanced"}
     for name, spec in DATASETS.items():
         assert spec.name == name
         assert spec.min_size <= spec.default_size <= spec.max_size
@@ -61,6 +61,8 @@ def test_labels_are_balanced(name: str) -> None:
     assert sum(counts) == spec.default_size
     if name == "sum10":  # labels come from the data: balanced only in expectation
         assert abs(counts[0] - counts[1]) < 0.1 * spec.default_size
+    elif name == "imbalanced":  # on purpose: one in ten
+        assert counts == [900, 100]
     else:  # built class by class: as even as the size allows
         assert max(counts) - min(counts) <= 1
 
@@ -117,6 +119,11 @@ def test_spiral_matches_the_lesson_with_the_import_fixed() -> None:
     ds = make_dataset("spiral", n_samples=400)
     assert torch.allclose(ds.X, torch.cat([X0, X1]), atol=1e-6)
     assert ds.y.tolist() == [[0.0]] * n + [[1.0]] * n
+
+
+@pytest.mark.parametrize(("n", "rare"), [(2, 1), (9, 1), (1000, 100), (5000, 500)])
+def test_imbalanced_has_one_rare_point_in_ten(n: int, rare: int) -> None:
+    assert class_counts(make_dataset("imbalanced", n_samples=n, noise=0.7)) == [n - rare, rare]
 
 
 def test_sum10_labels_follow_the_sum() -> None:

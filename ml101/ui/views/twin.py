@@ -266,6 +266,8 @@ def train_tab(s: TwinSetup, t: Trained, X: torch.Tensor, y: torch.Tensor) -> Non
                   help="max over all steps of |NumPy loss − PyTorch loss|", width="content")
         st.metric("Largest weight difference after training", f"{r.max_param_diff:.2e}",
                   width="content")
+        st.metric("First loss (NumPy | PyTorch)",
+                  f"{r.losses_np[0]:.6f} | {r.losses_torch[0]:.6f}", width="content")
         st.metric("Final loss (NumPy | PyTorch)",
                   f"{r.losses_np[-1]:.6f} | {r.losses_torch[-1]:.6f}", width="content")
     if not ok and s.dtype == "float64":

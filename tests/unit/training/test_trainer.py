@@ -1,5 +1,6 @@
 """The trainer: chunked runs equal one long run, early stopping, restore best, rewind,
-NaN diagnosis, the break-it bugs, checkpoints that resume exactly, and the generated code."""
+NaN diagnosis, the break-it bugs, recall per class, the hidden ReLUs, lockstep training
+and checkpoints that resume exactly."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import contextlib
 import io
 import math
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
 
-from ml101.training.code import training_script
-from ml101.training.trainer import BREAK_PRESETS, PRESETS, RunConfig, Trainer, compare_configs
+from ml101 import runtime
+from ml101.training.charts import per_class_accuracy
+from ml101.training.config import RunConfig, compare_configs
+from ml101.training.presets import BREAK_PRESETS, PRESETS
+from ml101.training.trainer import Trainer, train_together
 
 SMALL = RunConfig(n_samples=80, hidden=(32, 32), epochs=12, patience=0)
 
@@ -51,8 +54,8 @@ def test_rewind_snapshot_reproduces_that_epochs_metrics() -> None:
     t.run(12)
     for e in (1, 5, 12):
         loss, acc = t.evaluate_at(e)
-        assert loss == pytest.approx(t.metrics_at(e).val_loss, abs=1e-6)
-        assert acc == pytest.approx(t.metrics_at(e).val_acc)
+        assert loss == pytest.approx(t.history[e - 1].val_loss, abs=1e-6)
+        assert acc == pytest.approx(t.history[e - 1].val_acc)
     assert t.snapshot_epoch(0) == 0
 
 
@@ -106,12 +109,6 @@ def test_forgetting_eval_measures_a_different_validation_loss() -> None:
     assert h.val_loss_eval is not None and h.val_loss != h.val_loss_eval
 
 
-def test_compare_builds_two_runs_on_the_same_data() -> None:
-    runs = [Trainer(c) for _, c in compare_configs(PRESETS["p3"].cfg, "reg")]
-    assert torch.equal(runs[0].X_train, runs[1].X_train)
-    assert runs[1].cfg.batch_norm and runs[1].cfg.dropout == 0.3
-
-
 def test_checkpoint_resumes_exactly_through_weights_only_load() -> None:
     cfg = replace(SMALL, dropout=0.2)
     whole = Trainer(cfg)
@@ -125,32 +122,56 @@ def test_checkpoint_resumes_exactly_through_weights_only_load() -> None:
     assert _numbers(resumed) == _numbers(whole)
 
 
-@pytest.mark.parametrize("cfg", [
-    PRESETS["overfit"].cfg,
-    replace(PRESETS["xor"].cfg, epochs=40),
-    replace(PRESETS["p4"].cfg, epochs=4, dropout=0.2, batch_norm=True),
-    replace(BREAK_PRESETS["no_eval"].cfg, epochs=3),
-    replace(BREAK_PRESETS["no_zero_grad"].cfg, epochs=4),
-], ids=["overfit-early-stop", "xor", "focal-3class-bn-dropout", "no-eval", "no-zero-grad"])
-def test_generated_script_reproduces_the_run(cfg: RunConfig, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)  # the script saves best_model.pt where it runs
+
+
+def test_recall_per_class_is_the_confusion_matrix_diagonal() -> None:
+    t = Trainer(replace(PRESETS["p2"].cfg, epochs=3))
+    t.run(3)
+    assert list(t.history[-1].val_recall) == pytest.approx(per_class_accuracy(t.confusion()))
+    assert sum(t.val_class_counts) == t.n_val
+
+
+def test_restore_best_at_the_end_loads_the_best_epoch() -> None:
+    cfg = replace(RunConfig(), n_samples=80, hidden=(32, 32), patience=5, restore_best=True)
     t = Trainer(cfg)
-    t.run(cfg.epochs)
-    ns: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(training_script(cfg), "<generated>", "exec"), ns)
-    assert ns["history"] == _numbers(t)  # bit-for-bit equal floats
-    r = t.restore_best()
-    assert f"restored epoch {r.epoch}: val loss {r.val_loss_before:.6f} -> " \
-           f"{r.val_loss_after:.6f}" in out.getvalue()
+    t.run(300)
+    assert t.finished == "early_stop" and t.restored is not None
+    assert t.restored.epoch == t.best_epoch
+    assert all(torch.equal(v, t.best_state[k]) for k, v in t.model.state_dict().items())
+    assert t.restored.val_loss_after == pytest.approx(t.best_val_loss, abs=1e-6)
 
 
-def test_bad_configs_are_refused_before_allocating() -> None:
-    with pytest.raises(ValueError, match="two classes"):
-        Trainer(replace(SMALL, dataset="blobs", n_classes=3, loss="bce_logits"))
-    with pytest.raises(ValueError, match="batch size"):
-        Trainer(replace(SMALL, batch_size=1000))
-    with pytest.raises(ValueError, match="learning rate"):
-        Trainer(replace(SMALL, lr=float("nan")))
+def test_hidden_relus_are_counted_on_the_training_inputs() -> None:
+    t = Trainer(PRESETS["xor"].cfg)
+    u = t.relu_units()
+    assert u is not None and u.total == 4 and u.dead + u.straight + u.bending == 4
+    with torch.no_grad():
+        z = t.model.network[0](t.X_train)
+    assert u.dead == int((z <= 0).all(0).sum()) and u.straight == int((z > 0).all(0).sum())
+    assert Trainer(replace(PRESETS["xor"].cfg, activation="Tanh")).relu_units() is None
+
+
+def test_side_by_side_runs_train_in_lockstep() -> None:
+    runs = [Trainer(c) for _, c in compare_configs(replace(SMALL, epochs=5), "act")]
+    assert train_together(runs, 3) is False
+    assert [t.epoch for t in runs] == [3, 3]
+    assert train_together(runs, 10) is True and [t.epoch for t in runs] == [5, 5]
+
+
+def test_no_heavy_slot_means_busy_not_blocked() -> None:
+    t = Trainer(SMALL)
+    with contextlib.ExitStack() as stack:
+        for _ in range(runtime.MAX_HEAVY):
+            assert stack.enter_context(runtime.heavy_slot())
+        assert train_together([t], 1) is None
+    assert t.epoch == 0
+    assert train_together([t], 1) is False and t.epoch == 1
+
+
+def test_a_checkpoint_without_recall_history_still_loads() -> None:
+    t = Trainer(SMALL)
+    t.run(2)
+    ck = t.checkpoint()
+    del ck["history"]["val_recall"]
+    resumed = Trainer.from_checkpoint(ck)
+    assert [h.val_loss for h in resumed.history] == [h.val_loss for h in t.history]

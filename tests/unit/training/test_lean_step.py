@@ -7,8 +7,8 @@ import torch
 from torch import nn
 
 from ml101.models import ModelSpec, build_model
+from ml101.training.config import build_optimizer
 from ml101.training.lean_step import LeanStep, forward_fn
-from ml101.training.trainer import build_optimizer
 
 SPEC = ModelSpec(4, (16, 8), 1, activation="Tanh", dropout=0.2, batch_norm=True)
 

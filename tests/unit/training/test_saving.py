@@ -1,4 +1,5 @@
-"""The three ways to save, live: round trip, refused pickle, exact resume."""
+"""The three ways to save, live: round trip, refused pickle, exact resume; and its script
+under the name the NumPy vs PyTorch page imports (`saving.code_for(seed)`)."""
 
 from __future__ import annotations
 
