@@ -47,4 +47,4 @@ with runtime.logged_run(shown, kind):
     if playing:
         deck.bar(*playing, shown)
 with st.sidebar:
-    deck.copy_scene(shown, {k: st.query_params.get_all(k) for k in st.query_params})
+    deck.copy_scene(shown)

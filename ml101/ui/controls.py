@@ -18,7 +18,9 @@ from ml101.ui import deck
 def _bound(widget: Callable[..., Any]) -> Callable[..., Any]:
     def control(label: str, *args: Any, key: str, **kwargs: Any) -> Any:
         deck.seed(widget, key, label, args, kwargs)  # a lecture deck's scene sets it
-        return widget(label, *args, key=key, bind="query-params", **kwargs)
+        value = widget(label, *args, key=key, bind="query-params", **kwargs)
+        deck.remember(widget, key, label, args, kwargs, value)
+        return value
 
     control.__name__ = widget.__name__
     control.__doc__ = f"`st.{widget.__name__}` bound to the URL parameter `key`."
@@ -54,10 +56,9 @@ def apply_preset(values: Mapping[str, Any]) -> None:
 def seed_input(key: str, default: int = 0, *, container: Any = st, **kwargs: Any) -> int:
     """The seed control every page with randomness shows; 0 to 2**31 - 1.
     Extra keyword arguments (e.g. persist_state) go to st.number_input."""
-    return int(
-        container.number_input(
-            "Seed", min_value=0, max_value=2**31 - 1, value=default, step=1, key=key,
-            bind="query-params",
-            help="Same seed, same numbers: here and in the code below.", **kwargs,
-        )
-    )
+    args = {"min_value": 0, "max_value": 2**31 - 1, "value": default, "step": 1,
+            "help": "Same seed, same numbers: here and in the code below.", **kwargs}
+    deck.seed(st.number_input, key, "Seed", (), args)  # a lecture deck's scene sets it
+    value = int(container.number_input("Seed", key=key, bind="query-params", **args))
+    deck.remember(st.number_input, key, "Seed", (), args, value)
+    return value

@@ -17,7 +17,6 @@ import streamlit as st
 
 from ml101.deck import Deck, DeckError, deck_names, load_deck, parse_deck, scene_toml
 from ml101.lesson_map import page_by_url
-from ml101.ui.presenter import KEY as PRESENT
 from ml101.ui.presenter import is_presenting
 
 DECK, SCENE = "deck", "scene"
@@ -27,6 +26,7 @@ _AT = "deck_at"  # session_state: (deck name, scene number) last opened
 _SEED = "deck_seed"  # session_state: {key: URL value} the open scene sets, not yet drawn
 _RESET = "deck_reset"  # session_state: keys the open scene returns to their defaults
 _PROBLEMS = "deck_problems"  # session_state: messages about the open scene's values
+_VIEW = "deck_view"  # session_state: {key: URL value} of every control not at its default
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -197,6 +197,34 @@ def seed(widget: Callable[..., Any], key: str, label: str, args: tuple, kwargs: 
         st.session_state[key] = value
 
 
+def _url_text(name: str, a: Mapping[str, Any], value: Any) -> str | list[str] | None:
+    """A control's value as a link writes it (choices by their shown label)."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return [str(_url_text(name, a, v)) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if name in _CHOICE:
+        return str((a.get("format_func") or str)(value))
+    return str(value)
+
+
+def remember(widget: Callable[..., Any], key: str, label: str, args: tuple, kwargs: dict,
+             value: Any) -> None:
+    """Called by every bound control once drawn: what 'copy this view as a scene' writes
+    for it. A value a scene set reaches the control through session state, which a bound
+    control does not copy into the address bar, so the view is kept here."""
+    a = _arguments(widget, label, args, {**kwargs, "key": key})
+    name = widget.__name__
+    view = st.session_state.setdefault(_VIEW, {})
+    shown, default = _url_text(name, a, value), _url_text(name, a, _default(name, a))
+    if shown is None or shown == default:
+        view.pop(key, None)
+    else:
+        view[key] = shown
+
+
 def seed_tab(key: str, labels: list[str]) -> None:
     """Tabs bound to the URL take the scene's tab by its label."""
     pending = st.session_state.get(_SEED, {})
@@ -285,12 +313,16 @@ def chooser() -> None:
                    "with some controls set and a sentence to say.")
 
 
-def copy_scene(url_path: str, params: Mapping[str, list[str]]) -> None:
+def copy_scene(url_path: str) -> None:
     """'Copy this view as a scene': the TOML lines that reopen what is on screen."""
     info = page_by_url(url_path)
-    flat = {k: (v if len(v) > 1 else v[0]) for k, v in params.items()
-            if k not in (DECK, SCENE, PRESENT)}
+    mine = info.prefix + "_"
+    view = {k: v for k, v in st.session_state.get(_VIEW, {}).items() if k.startswith(mine)}
+    for key in st.query_params:
+        if key.startswith(mine) and key not in view:
+            values = st.query_params.get_all(key)
+            view[key] = values if len(values) > 1 else values[0]
     with st.popover("Copy this view as a scene", icon=":material/content_copy:",
                     width="stretch"):
-        st.code(scene_toml(info, flat), language="toml")
+        st.code(scene_toml(info, view), language="toml")
         st.caption("Paste it into a deck file; add a sentence of narration.")

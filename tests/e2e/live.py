@@ -165,6 +165,14 @@ async def timed_click(page: Any, target: Any) -> float:
     return (t1 - t0) / 1000
 
 
+async def open_sidebar(page: Any) -> None:
+    """Unfold the sidebar if it is folded (presenter mode folds it)."""
+    unfold = page.locator('[data-testid="stExpandSidebarButton"]')
+    if await unfold.count() and await unfold.first.is_visible():
+        await unfold.first.click()
+        await page.wait_for_timeout(300)
+
+
 async def tour(browser: Any, server_url: str, paths: list[str], clicks: bool = True,
                delay_s: float = 0, timeout_s: float = 120) -> tuple[Any, list[float], int]:
     """One learner: a fresh browser context that opens every page and reruns it twice
@@ -183,7 +191,9 @@ async def tour(browser: Any, server_url: str, paths: list[str], clicks: bool = T
             errors += boxes
             continue
         toggle = page.get_by_text("Presenter mode")
-        times += [await timed_click(page, toggle), await timed_click(page, toggle)]
+        for _ in range(2):
+            await open_sidebar(page)  # presenter mode folds it away
+            times.append(await timed_click(page, toggle))
         if path == "training":
             times.append(await timed_click(page, page.locator(".st-key-tr_step button").first))
         errors += boxes + await page.locator(_ERRORS).count()
