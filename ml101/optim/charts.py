@@ -36,7 +36,7 @@ _STAR = ("M0,-1L0.24,-0.33L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38
          "L-0.95,-0.31L-0.24,-0.33Z")
 CLICK = "start"  # name of the click selection on the cell layer
 ARROWS = ("gradient step (−lr·g)", "actual step", "momentum buffer (×−lr)")
-INK = "#1F2430"  # the theme's text colour: markers that must read on any background
+INK = style.INK  # markers that must read on any background
 Spec = dict[str, Any]
 
 _F = pa.float32()
