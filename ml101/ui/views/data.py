@@ -489,6 +489,6 @@ def _collated(view: Loader, at: Position | None) -> None:
                                for i in current[:3]) + (", ..." if len(current) > 3 else ""))
         return
     left, right = st.columns([3, 2])
-    left.code(text, language="python")
+    left.code(text, language="python", wrap_lines=True)  # no keyboard-only scroll
     right.dataframe(collate.batch_table(X, y, current), height=260,
                     column_config={"y": st.column_config.NumberColumn(format="%d")})

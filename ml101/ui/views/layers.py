@@ -188,7 +188,7 @@ def show_details(probe: catalog.Probe) -> None:
         st.latex(probe.count_formula)
     with right:
         st.markdown("`print(layer)`")
-        st.code(probe.repr, language="text")
+        st.code(probe.repr, language="text", wrap_lines=True)  # no keyboard-only scroll
 
 
 def linear_picture(setup: LayerSetup) -> None:
@@ -473,9 +473,9 @@ def simplenet_tab(tab: Any) -> None:
                         "(`sum(p.numel() for p in net.parameters())`).")
         with left, st.container(key=PICTURE):
             st.markdown("**As an `nn.Module` class**: `print(net)`")
-            st.code(str(cmp.net), language="text")
+            st.code(str(cmp.net), language="text", wrap_lines=True)
             st.markdown("**As `nn.Sequential`**: `print(seq)`")
-            st.code(str(cmp.seq), language="text")
+            st.code(str(cmp.seq), language="text", wrap_lines=True)
             st.table(pd.DataFrame(
                 {"max |net(x) − seq(x)|": [f"{cmp.diff_before:.6f}", f"{cmp.diff_after:.3g}"],
                  "torch.equal(net(x), seq(x))": [str(cmp.equal_before), str(cmp.equal_after)]},
