@@ -23,8 +23,10 @@ CSS = """
 /* Streamlit fades captions and shortcut hints with opacity 0.6 (4.2:1 on white). */
 [data-testid="stCaptionContainer"] { opacity: 1 !important; color: #555A64 !important; }
 kbd { opacity: 1 !important; }
-/* One focus ring, 3px and 7:1 on white, wherever the keyboard is. */
-:focus-visible, [data-baseweb="checkbox"]:has(input:focus-visible),
+/* One focus ring, 3px and 7:1 on white, wherever the keyboard is; switches, checkboxes
+   and slider thumbs focus a hidden input, so their visible part carries it. */
+:focus-visible, [data-focus-visible="true"], label[data-rac]:has(input:focus-visible),
+[data-baseweb="checkbox"]:has(input:focus-visible),
 [data-baseweb="radio"]:has(input:focus-visible),
 [data-testid="stExpander"] summary:focus-visible {
   outline: 3px solid #0B57D0 !important; outline-offset: 2px !important;
