@@ -21,7 +21,7 @@ def num(v: float | None, digits: int = 3) -> str:
         return "0"
     if 1e-4 <= abs(v) < 1e6:
         return f"{v:.{digits}g}"
-    return f"{v:.{max(digits - 1, 1)}e}"
+    return f"{v:.{digits}g}"
 
 
 def pct(v: float | None) -> str:
@@ -57,8 +57,8 @@ def trend(values: Sequence[float | None], steps: Sequence[int] | None = None,
         return f"stays near {fmt(first)} from {step} {x0} to {x1}"
     falls = last < first
     turn_x, turn = (lo_x, lo) if falls or lo < first else (hi_x, hi)
-    # a curve that turns back by more than a tenth of its range says so
-    if turn_x not in (x0, x1) and abs(last - turn) > 0.1 * span:
+    # a curve that turns back by more than a twentieth of its range says so
+    if turn_x not in (x0, x1) and abs(last - turn) > 0.05 * span:
         first_way = "fell" if turn < first else "rose"
         back = "rose" if turn < first else "fell"
         return (f"{first_way} from {fmt(first)} to {fmt(turn)} by {step} {turn_x}, then "
