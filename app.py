@@ -6,7 +6,7 @@ import streamlit as st
 
 from ml101 import runtime
 from ml101.lesson_map import built_pages
-from ml101.ui import deck, presenter
+from ml101.ui import access, deck, presenter
 
 runtime.configure()
 
@@ -32,6 +32,7 @@ playing = deck.follow(shown)  # a lecture deck in the link opens its scene first
 
 with st.sidebar:
     presenter.presenter_toggle()
+    access.sidebar()  # focus ring, charts as tables, reduced motion
     deck.chooser()
     st.caption(
         "Lesson 5 of ML101, made explorable. Every number here comes from real "

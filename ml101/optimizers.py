@@ -3,7 +3,7 @@
 A key names an optimizer as a learner thinks of it ("momentum" is SGD with momentum);
 `build` is the one place a key becomes a real `torch.optim` object. Each optimizer keeps
 one colour wherever it is drawn: the lesson's four (SGD, momentum, Adam, RMSprop) get the
-palette's four most distinct colours, L-BFGS, the ninth, black.
+palette's four most distinct colours, L-BFGS, the ninth, the ink.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from ml101.style import SERIES
+from ml101.style import INK, SERIES
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ OPTIMIZERS: dict[str, OptimizerInfo] = {o.key: o for o in (
                   "the gradient does)."),
     OptimizerInfo("nadam", "NAdam", "NAdam", 1e-2, ("beta1", "beta2"), SERIES[7],
                   "Adam with Nesterov's look-ahead on the first moment."),
-    OptimizerInfo("lbfgs", "L-BFGS", "LBFGS", 1.0, (), "#000000",
+    OptimizerInfo("lbfgs", "L-BFGS", "LBFGS", 1.0, (), INK,
                   "A quasi-Newton method: builds a curvature estimate from recent steps and "
                   "uses a line search. One step here is one iteration, which evaluates the "
                   "function several times."),

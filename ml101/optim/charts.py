@@ -36,7 +36,7 @@ _STAR = ("M0,-1L0.24,-0.33L0.95,-0.31L0.38,0.12L0.59,0.81L0,0.4L-0.59,0.81L-0.38
          "L-0.95,-0.31L-0.24,-0.33Z")
 CLICK = "start"  # name of the click selection on the cell layer
 ARROWS = ("gradient step (−lr·g)", "actual step", "momentum buffer (×−lr)")
-INK = "#1F2430"  # the theme's text colour: markers that must read on any background
+INK = style.INK  # markers that must read on any background
 Spec = dict[str, Any]
 
 _F = pa.float32()
@@ -204,6 +204,24 @@ def _q(field_: str, **extra: Any) -> Spec:
     return {"field": field_, "type": "quantitative", **extra}
 
 
+# Besides its colour, each racer has its own head shape on the map and its own dash on the
+# curves (the start is a circle and the minima stars, so neither is a head).
+HEAD_SHAPES = ("square", "triangle-up", "diamond", "triangle-down", "cross", "triangle-left",
+               "triangle-right", "wedge", "arrow")
+DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 2, 1, 2], [10, 4], [1, 3], [6, 2, 2, 2],
+          [3, 5])
+
+
+def _optimizer_cue(race: Race, cues: tuple, legend: str | None) -> Spec:
+    """Each racer's shape or dash, in the same order as its colour."""
+    return {"field": "optimizer", "type": "nominal",
+            "scale": {"domain": [r.label for r in race.racers],
+                      "range": list(cues[:len(race.racers)])},
+            "legend": None if legend is None else {
+                "orient": legend, "title": None,
+                **({"direction": "horizontal"} if legend in ("top", "bottom") else {})}}
+
+
 def _optimizer_color(race: Race, legend: str | None) -> Spec:
     """Each optimizer in its own colour; `legend` is where its legend goes (None: none)."""
     return {"field": "optimizer", "type": "nominal",
@@ -294,7 +312,9 @@ def contour_spec(race: Race, frame: int, inspect: int | None = None,
         {"data": {"name": "heads"},
          "mark": {"type": "point", "filled": True, "size": 150, "stroke": INK,
                   "strokeWidth": 1.2, "opacity": 1, "clip": True},
+         # a head shape per racer besides its colour (the map's description names them)
          "encoding": {**pos(), "color": _optimizer_color(race, None),
+                      "shape": _optimizer_cue(race, HEAD_SHAPES, None),
                       "tooltip": [{"field": "optimizer", "type": "nominal"}, _q("step"),
                                   _q("x", format=".4f"), _q("y", format=".4f")]}},
         {"data": {"name": "dead"},
@@ -366,6 +386,7 @@ def curves_spec(race: Race, frame: int, what: str, scale: float = 1.0) -> Spec:
                  "y": _q("value", scale={"type": "log"}, title=None,
                          axis={"labelExpr": _DECADES, "grid": True}),
                  "color": _optimizer_color(race, "bottom"),
+                 "strokeDash": _optimizer_cue(race, DASHES, "bottom"),
                  "tooltip": [{"field": "optimizer", "type": "nominal"}, _q("step"),
                              _q("value", title=title, format=".4g")]}},
             {"data": {"name": "now"},

@@ -27,6 +27,9 @@ from ml101.training.trainer import Trainer
 GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
 RARE_SHARE = 0.25  # a class under this share of the validation set is "rare"
 MARKS = {"best": style.SERIES[2], "shown": style.MUTED}
+# Vega's point shapes, one per class (up to the page's 8), so classes differ by more than hue
+CLASS_SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down",
+                "triangle-left", "triangle-right")
 CURVES = ("train loss", "val loss")
 Spec = dict[str, Any]
 Runs = Sequence[tuple[str, Trainer]]
@@ -109,13 +112,15 @@ def curves_spec(runs: Runs | Trainer, at_epoch: int | None = None, width: int = 
                     {"field": "loss", "type": "quantitative", "format": ".4f"}]}
     curve = {"field": "curve", "type": "nominal", "title": None,
              "scale": {"domain": list(CURVES)}, "legend": {"orient": "top"}}
+    # training dashed, validation solid: the curves differ by more than their colour
+    dashes = {**curve, "scale": {"domain": list(CURVES), "range": [[4, 3], [1, 0]]}}
     if several:  # the dashes are named in the title: one legend fits a narrow column
         loss_enc["color"] = run_colour
-        loss_enc["strokeDash"] = {**curve, "legend": None,
-                                  "scale": {"domain": list(CURVES), "range": [[4, 3], [1, 0]]}}
-    else:
+        loss_enc["strokeDash"] = {**dashes, "legend": None}
+    else:  # one legend shows both colour and dash
         loss_enc["color"] = {**curve, "scale": {"domain": list(CURVES),
                                                 "range": list(style.SERIES[:2])}}
+        loss_enc["strokeDash"] = dashes
     field, title = lower_panel(runs)
     lower_enc: Spec = {
         "x": x,
@@ -218,9 +223,10 @@ def points_records(t: Trainer) -> list[dict[str, Any]]:
 def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
                   grid: _Grid | None = None, points: list[dict[str, Any]] | None = None,
                   title: str = "Decision boundary", legend: bool = True) -> Spec:
-    """The model's predicted class as a shaded map, with the data on top (filled circles:
-    training points, hollow squares: validation points, as the subtitle says where there
-    is room); the class legend below, so the map keeps its width in a narrow column."""
+    """The model's predicted class as a shaded map, with the data on top (one shape and
+    colour per class; filled: training points, hollow: validation points, as the subtitle
+    says where there is room); the class legend below, so the map keeps its width in a
+    narrow column."""
     k = t.cfg.n_classes
     colors, domain = list(style.SERIES[:k]), list(range(k))
     x = {"field": "x", "type": "quantitative", "title": "x₁"}
@@ -259,9 +265,10 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
             "fill": {"condition": {"test": "datum.set === 'train'", "field": "cls",
                                    "type": "nominal", "scale": cls_scale, "legend": None},
                      "value": "white"},
-            "shape": {"field": "set", "type": "nominal", "legend": None,
-                      "scale": {"domain": ["train", "validation"],
-                                "range": ["circle", "square"]}},
+            # each class its own shape as well as its colour (the legend shows both)
+            "shape": {"field": "cls", "type": "nominal", "title": "class",
+                      "scale": {"domain": domain, "range": list(CLASS_SHAPES[:k])},
+                      "legend": below if legend else None},
             "tooltip": [{"field": "set", "type": "nominal"},
                         {"field": "cls", "type": "nominal", "title": "class"},
                         {"field": "x", "type": "quantitative", "format": ".2f"},

@@ -120,6 +120,10 @@ def boundary_chart(grid: pd.DataFrame, X: torch.Tensor, y: torch.Tensor, which: 
                            "color": {"field": "class", "type": "nominal", "legend": None,
                                      "scale": {"domain": ["0", "1"],
                                                "range": list(style.SERIES[:2])}},
+                           # a shape per class too: colour is never the only cue
+                           "shape": {"field": "class", "type": "nominal", "legend": None,
+                                     "scale": {"domain": ["0", "1"],
+                                               "range": ["circle", "square"]}},
                            "tooltip": [{"field": "x1", "type": "quantitative", "format": ".3f"},
                                        {"field": "x2", "type": "quantitative", "format": ".3f"},
                                        {"field": "class", "type": "nominal"}]}}

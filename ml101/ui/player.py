@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from ml101.ui import controls
+from ml101.ui import access, controls
 from ml101.ui.state import busy_notice
 
 # The same keys on every page. Arrows, Space and Home stay free for the widgets that use
@@ -51,6 +51,7 @@ class _State:
     playing: bool = False
     last_tick: float = 0.0
     busy: bool = False
+    held: bool = False  # a deck scene asked to play, and the browser asks for less motion
 
 
 class Player:
@@ -68,9 +69,22 @@ class Player:
         self.what = what
         self.state: _State = st.session_state.setdefault(f"{prefix}_player", _State())
         self.speed: Any = None
-        if st.session_state.pop(f"{prefix}_autoplay", False):  # a deck scene says play
+        self._autoplay()
+
+    def _autoplay(self) -> None:
+        """A deck scene says play: start, unless the learner's browser asks for reduced
+        motion (then wait for Play). A browser reports that on its first run, so the
+        request waits for the report; without one (no browser) it plays at once."""
+        slot = f"{self.prefix}_autoplay"
+        reduce = access.reduced_motion()
+        if not st.session_state.get(slot) or (reduce is None and access.will_report()):
+            return
+        del st.session_state[slot]
+        if reduce:
+            self.state.held = True
+        else:
             self.state.playing = True
-            self.state.last_tick = time.monotonic() - tick_s
+            self.state.last_tick = time.monotonic() - self.tick_s
 
     @property
     def playing(self) -> bool:
@@ -86,12 +100,14 @@ class Player:
         if restart:
             self.transport.reset()
         s.playing = not s.playing
+        s.held = False
         # Play moves on at once, except from the end: then the start is shown first.
         s.last_tick = time.monotonic() - (0.0 if restart else self.tick_s)
         s.busy = False
 
     def _step(self) -> None:
         self.state.playing = False
+        self.state.held = False
         self.state.busy = self.transport.step() is Tick.BUSY
 
     def _back(self) -> None:
@@ -101,6 +117,7 @@ class Player:
 
     def _reset(self) -> None:
         self.state.playing = False
+        self.state.held = False
         self.state.busy = False
         self.transport.reset()
 
@@ -127,6 +144,10 @@ class Player:
             if speeds:
                 self.speed_control(speeds, default=default, label=speed_label,
                                    format_func=format_func, help=speed_help)
+        if s.held:
+            st.caption(f":material/motion_photos_paused: Your browser asks for reduced motion, "
+                       f"so this scene waits: press Play ({KEYS['play']}) to run it, or Step "
+                       f"({KEYS['step']}) one move at a time.")
         return self.speed
 
     def speed_control(self, speeds: Sequence[Any], *, default: Any = None,

@@ -27,7 +27,7 @@ def test_presenter_mode_from_the_url(open_app: OpenPage, url_path: str) -> None:
             assert not exp.proto.expanded, f"explanation '{exp.label}' stays folded"
 
 
-ROUTER_KEYS = {"present"}  # the sidebar's presenter toggle, on every page
+ROUTER_KEYS = {"present", "tables", "motion"}  # the sidebar's switches, on every page
 
 
 @pytest.mark.parametrize("info", built_pages(), ids=lambda p: p.url_path)

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ml101.autograd import describe, lessons
 from ml101.autograd import graph as ag
-from ml101.autograd import lessons
 from ml101.autograd.charts import shape_of, to_dot
 from ml101.autograd.code import code_for
 from ml101.autograd.expression import (
@@ -128,11 +128,14 @@ def _picture(tr: ag.Trace) -> None:
             help="Each step runs one node of the backward pass, in the order PyTorch's "
             "engine runs them. Play walks them all; Back and Step move one node.")
     with picture:
-        st.graphviz_chart(to_dot(tr, step), width="stretch")
+        st.graphviz_chart(to_dot(tr, step), width="stretch", alt=describe.graph(tr, step))
         st.caption(":blue[Blue: forward values.] :orange[Orange: gradients. An arrow turns "
                    "orange once the node it points to has sent its gradient back; where "
                    "several arrows leave one node, each shows its share, and the engine adds "
                    "them up.] Arrows point the way values flow forward.")
+        with st.expander("The graph as a list", icon=":material/format_list_numbered:"):
+            st.markdown("\n".join(f"{i}. {_plain(line)}" for i, line in
+                                   enumerate(describe.graph_list(tr, step), start=1)))
     chain_col, result_col = st.columns([3, 2])
     with chain_col, st.container(border=True):
         _chain_rule(tr, step)
@@ -333,3 +336,8 @@ def explanation(tr: ag.Trace) -> None:
         title="What is going on?",
     )
     show_code(code_for(tr))
+
+
+def _plain(text: str) -> str:
+    """Text shown as it is in Markdown: products and names keep their * and _."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")

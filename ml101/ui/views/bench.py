@@ -17,7 +17,7 @@ import streamlit as st
 import torch
 
 from ml101 import runtime
-from ml101.bench import charts, devices, readings, recordings
+from ml101.bench import charts, describe, devices, readings, recordings
 from ml101.bench.code import code_for
 from ml101.bench.devices import DeviceInfo, Machine
 from ml101.bench.lesson_timing import NaiveResult, naive_vs_correct
@@ -27,7 +27,7 @@ from ml101.bench.recordings import Recording
 from ml101.bench.roofline import ROOFLINE_POINTS, RooflineResult, roofline
 from ml101.bench.sweeps import SweepPlan, SweepResult, compare_series, run_sweep
 from ml101.ui import controls, state
-from ml101.ui.layout import explain, show_code, stage
+from ml101.ui.layout import chart, explain, show_code, stage
 from ml101.ui.player import KEYS
 from ml101.ui.presenter import is_presenting
 
@@ -309,7 +309,7 @@ def _live_picture(result: SweepResult, plot: str) -> Shown:
     height = _height()
     spec = state.rebuilt("bm_chart", (id(result), len(points), plot, height),
                          lambda: _chart(shown, plot, height))
-    st.vega_lite_chart(spec, width="stretch", alt=_alt_text(shown, plot))
+    chart(spec, _alt_text(shown, plot), width="stretch")
     return shown
 
 
@@ -335,7 +335,7 @@ def _recorded_picture(settings: Settings) -> Shown | None:
                "**Run sweep** measures this machine live.")
     spec = _recorded_chart(folder, listing, str(rec.path), op, dtype, settings.compare,
                            settings.threads, settings.plot, _height())
-    st.vega_lite_chart(spec, width="stretch", alt=_alt_text(shown, settings.plot))
+    chart(spec, _alt_text(shown, settings.plot), width="stretch")
     labels = _compare_labels(gpu)
     if op != settings.op:
         st.caption(f"The recording has no {OP_LABELS[settings.op]}: it shows {OP_LABELS[op]}.")
@@ -346,12 +346,7 @@ def _recorded_picture(settings: Settings) -> Shown | None:
 
 
 def _alt_text(shown: Shown, plot: str) -> str:
-    """The chart in words, for a screen reader: what is plotted and the largest size."""
-    largest = max(p.size for p in shown.points)
-    ends = "; ".join(f"{p.series.label}: {p.median_s * 1e3:.4g} ms"
-                     for p in shown.points if p.size == largest)
-    return (f"{PLOTS[plot]} against size for {OPS[shown.op].label}, {shown.meta}. "
-            f"At size {largest}: {ends}.")
+    return describe.sweep(shown.points, PLOTS[plot], OPS[shown.op].label, shown.meta)
 
 
 def _findings(shown: Shown) -> None:
@@ -525,8 +520,8 @@ def _naive_result(naive: NaiveResult) -> None:
     g1, g2 = st.columns([3, 2])
     specs = state.rebuilt("bm_naive_charts", id(naive), lambda: (
         charts.naive_chart(naive, meta), charts.cold_warm_chart(naive, meta)))
-    g1.vega_lite_chart(specs[0], width="stretch")
-    g2.vega_lite_chart(specs[1], width="stretch")
+    chart(specs[0], describe.naive(naive), where=g1, width="stretch")
+    chart(specs[1], describe.cold_warm(naive), where=g2, width="stretch")
     st.caption(f"Metadata: {meta}. Threads: {naive.threads} for both measurements.")
     if naive.fresh_process_first_s is not None:
         st.markdown(
@@ -608,7 +603,7 @@ def _roofline_view(roof: RooflineResult, machine: Machine, meta: str, height: in
 def _roofline(roof: RooflineResult, machine: Machine, meta: str, spec: dict,
               table: pd.DataFrame) -> None:
     peak = readings.reference_peak(roof.points, machine)
-    st.vega_lite_chart(spec, width="stretch", alt=f"Roofline: {meta}.")
+    chart(spec, describe.roofline(roof, peak.gflops, meta), width="stretch", table=table)
     st.caption(f"Metadata: {meta}. Compute roof: "
                f"{f'{peak.gflops:,.0f} GFLOP/s, ' if peak.gflops else ''}{peak.basis}. "
                f"Bandwidth roof: {roof.bandwidth_gbps:,.1f} GB/s, {roof.bandwidth_basis}.")
@@ -659,7 +654,7 @@ def recorded_tab() -> None:
     k1, k2 = st.columns(2)
     *pair, table = _recorded_view(folder, listing, str(rec.path), op, dtype, _height())
     for col, spec, plot in zip((k1, k2), pair, PLOTS, strict=True):
-        col.vega_lite_chart(spec, width="stretch", alt=_alt_text(shown, plot))
+        chart(spec, _alt_text(shown, plot), where=col, width="stretch")
     peak = readings.reference_peak(shown.points, shown.machine)
     st.caption(f"Recording: {rec.path.name}. Metadata: {shown.meta}. Peak: {peak.basis}.")
     _cache_note(shown)

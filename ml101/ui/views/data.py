@@ -21,7 +21,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from torch.utils.data import Dataset
 
-from ml101.data import charts, collate, image_folder
+from ml101.data import charts, collate, describe, image_folder
 from ml101.data import loader as batches
 from ml101.data.code import code_for
 from ml101.data.loader import LoaderConfig, Plan, Position
@@ -417,8 +417,9 @@ def _picture(view: Loader, at: Position | None) -> None:
         # its height is known before Vega draws it: the page does not jump when it appears
         with st.container(key=f"{P}_picture", width=g.width_px, height=g.height_px + 2,
                           border=False):
-            st.vega_lite_chart(view.cells, charts.index_map_spec(view.cells, g, p, at,
-                                                                 _fonts()), width="stretch")
+            layout.chart(charts.index_map_spec(view.cells, g, p, at, _fonts()),
+                  describe.index_map(p, cfg.batch_size, at, cfg.shuffle), data=view.cells,
+                  width="stretch")
         if at is not None:
             with st.container(width="stretch"):
                 _batch_beside(view, at)
@@ -441,8 +442,9 @@ def _batch_beside(view: Loader, at: Position) -> None:
     if view.cfg.is_images:
         _, X, y = collate.collate_demo(view.served, view.plan.positions[e][b][:MAX_TILES])
         classes = view.dataset.classes  # type: ignore[attr-defined]
-        st.image(image_folder.tiles(X), width=64,
-                 caption=[f"#{i}: {classes[int(t)]}" for i, t in zip(current, y, strict=False)])
+        names = [f"#{i}: {classes[int(t)]}" for i, t in zip(current, y, strict=False)]
+        st.image(image_folder.tiles(X), width=64, caption=names,
+                 alt=[f"Image {n}" for n in names])
         if len(current) > MAX_TILES:
             st.caption(f"The first {MAX_TILES} of the batch's {len(current)} images.")
         return
@@ -451,7 +453,8 @@ def _batch_beside(view: Loader, at: Position) -> None:
     height = _scatter_px()
     spec = charts.scatter_spec(f"Batch {b + 1} in the data", height, len(scatter),
                                font_scale=_fonts())
-    st.vega_lite_chart(scatter, spec, width="stretch")
+    layout.chart(spec, describe.batch_scatter(view.plan, current, len(scatter)), data=scatter,
+          width="stretch")
     n_features = DATASETS[view.cfg.dataset].n_features
     st.caption("Big ringed dots: this batch. Faint: the rest of the training set"
                + (". Hollow: validation, never served." if view.plan.val_indices else ".")
@@ -489,6 +492,6 @@ def _collated(view: Loader, at: Position | None) -> None:
                                for i in current[:3]) + (", ..." if len(current) > 3 else ""))
         return
     left, right = st.columns([3, 2])
-    left.code(text, language="python")
+    left.code(text, language="python", wrap_lines=True)  # no keyboard-only scroll
     right.dataframe(collate.batch_table(X, y, current), height=260,
                     column_config={"y": st.column_config.NumberColumn(format="%d")})

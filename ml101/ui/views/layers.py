@@ -23,10 +23,10 @@ import streamlit as st
 
 from ml101 import inputs, style
 from ml101.inputs import fmt_shape
-from ml101.layers import catalog, charts, demos, simplenet
+from ml101.layers import catalog, charts, demos, describe, simplenet
 from ml101.layers.code import code_for
 from ml101.layers.demos import LayerSetup
-from ml101.ui import controls
+from ml101.ui import controls, layout
 from ml101.ui.layout import explain, picture_px, show_code, stage
 from ml101.ui.presenter import is_presenting
 from ml101.ui.state import clamp
@@ -120,7 +120,7 @@ def chart(spec: dict, alt: str, width: str | int = "content") -> None:
     grows with the page's."""
     if is_presenting():
         spec = {**spec, "config": style.chart_config(PRESENT_TYPE)}
-    st.vega_lite_chart(spec=spec, width=width, alt=alt)
+    layout.chart(spec, alt, width=width)
 
 
 def cell_px(columns: int, rows: int) -> int:
@@ -188,7 +188,7 @@ def show_details(probe: catalog.Probe) -> None:
         st.latex(probe.count_formula)
     with right:
         st.markdown("`print(layer)`")
-        st.code(probe.repr, language="text")
+        st.code(probe.repr, language="text", wrap_lines=True)  # no keyboard-only scroll
 
 
 def linear_picture(setup: LayerSetup) -> None:
@@ -201,9 +201,8 @@ def linear_picture(setup: LayerSetup) -> None:
     shown = min(p["in_features"], demos.SHOWN), min(p["out_features"], demos.SHOWN)
     d, spec = linear_view(p, setup.seed, cell_px(max(shown[0] + shown[1] + 1, 9),
                                                  shown[0] + demos.LINEAR_ROWS + 4))
-    chart(spec, "Heat maps of the input x, the weights W transposed, the bias b and the "
-                "output y = x Wᵀ + b, each cell labelled with its value.",
-          width=spec["width"])  # a fixed width that a narrow phone screen may shrink
+    # a fixed width that a narrow phone screen may shrink
+    chart(spec, describe.linear(d), width=spec["width"])
     cut = (f" Showing the first {demos.SHOWN} rows and columns of each."
            if max(p["in_features"], p["out_features"]) > demos.SHOWN else "")
     plus_b = ", plus b" if p["bias"] else ""
@@ -244,9 +243,10 @@ def window_picture(setup: LayerSetup) -> tuple[str, int]:
     cell = cell_px(padded + (k if op == "conv" else 0) + h_out + 2, padded + 2)
     w, specs = window_view(op, k, s, pad, d, pos, kname, setup.seed, ceil_mode, cell)
     with st.container(horizontal=True, gap="medium"):
-        for spec, alt in zip(specs, ("The input image, the window's cells framed",
-                                     "The kernel's weights", "The output map, the cell the "
-                                     "window computes framed"), strict=True):
+        alts = (describe.matrix(w.padded, "The input image, padded", len(w.cells)),
+                None if w.kernel is None else describe.matrix(w.kernel, "The kernel's weights"),
+                describe.matrix(w.out, f"The output map, cell ({w.i}, {w.j}) framed", 1))
+        for spec, alt in zip(specs, alts, strict=True):
             if spec is not None:
                 chart(spec, alt)
     terms = ", ".join(f"{t:.2f}" for t in w.terms)
@@ -269,7 +269,8 @@ def activation_picture(setup: LayerSetup) -> None:
         rows, cols = demos.SOFTMAX_SHAPE
         sm, specs = softmax_view(dim, setup.seed, cell_px(2 * cols + 2, rows + 2))
         with st.container(horizontal=True, gap="large"):
-            for spec, alt in zip(specs, ("The seeded input logits", "Their softmax"),
+            for spec, alt in zip(specs, (describe.matrix(sm.logits, "The seeded input logits"),
+                                         describe.matrix(sm.probs, f"Softmax(dim={dim})")),
                                  strict=True):
                 chart(spec, alt)
         along = "column" if dim in (0, -2) else "row"
@@ -279,7 +280,7 @@ def activation_picture(setup: LayerSetup) -> None:
                     f"{along} that becomes a probability distribution.")
         return
     curve, spec = activation_view(setup.layer, p, chart_height())
-    chart(spec, f"Line chart of nn.{setup.layer} and its slope from x = −5 to 5", "stretch")
+    chart(spec, describe.activation(curve, setup.layer), "stretch")
     slope = curve["f'(x)"]
     top = int(slope.values.argmax())
     st.caption(f"Largest slope on this range: {slope.iloc[top]:.4f} at x = "
@@ -290,8 +291,9 @@ def activation_picture(setup: LayerSetup) -> None:
 def dropout_picture(setup: LayerSetup) -> None:
     rows, cols = demos.DROPOUT_SHAPE
     d, specs = dropout_view(setup.args["p"], setup.seed, cell_px(cols, 2 * rows + 3))
-    for spec, alt in zip(specs, ("Dropout's output in train mode: zeros where dropped",
-                                 "Its output in eval mode: all ones"), strict=True):
+    alts = (describe.matrix(d.train_out, "Dropout's output in train mode, zeros where dropped"),
+            describe.matrix(d.eval_out, "Its output in eval mode"))
+    for spec, alt in zip(specs, alts, strict=True):
         chart(spec, alt)
     st.markdown(f"Kept **{d.kept_fraction:.1%}** of the elements (expected {1 - d.p:.0%}), "
                 f"each multiplied by 1/(1−p) = **{d.scale:.4f}**, so the average stays about 1 "
@@ -306,8 +308,7 @@ def batchnorm_picture(setup: LayerSetup) -> int:
                             help="How many batches BatchNorm1d sees in train mode.")
     d, spec = batchnorm_view(p["num_features"], p["momentum"], p["affine"], steps,
                              setup.seed, chart_height() - 40)
-    chart(spec, "Line chart of feature 0's batch and running mean and variance per batch",
-          "stretch")
+    chart(spec, describe.batchnorm(d), "stretch")
     m = p["momentum"]
     st.caption(f"Batches of {demos.BN_BATCH} drawn from N({d.data_mean:g}, {d.data_std:g}²); "
                "the dashed grey lines are the true mean and variance. Update: running = "
@@ -349,9 +350,8 @@ def lstm_picture(setup: LayerSetup) -> None:
     size = lstm_size(setup)
     if size is None:
         return
-    _, spec = lstm_view(setup.args, size[0], size[1], setup.seed, chart_height() - 30)
-    chart(spec, "Line chart of four hidden units of the top layer over the time steps",
-          "stretch")
+    demo, spec = lstm_view(setup.args, size[0], size[1], setup.seed, chart_height() - 30)
+    chart(spec, describe.lstm(demo), "stretch")
 
 
 def lstm_details(setup: LayerSetup) -> None:
@@ -473,9 +473,9 @@ def simplenet_tab(tab: Any) -> None:
                         "(`sum(p.numel() for p in net.parameters())`).")
         with left, st.container(key=PICTURE):
             st.markdown("**As an `nn.Module` class**: `print(net)`")
-            st.code(str(cmp.net), language="text")
+            st.code(str(cmp.net), language="text", wrap_lines=True)
             st.markdown("**As `nn.Sequential`**: `print(seq)`")
-            st.code(str(cmp.seq), language="text")
+            st.code(str(cmp.seq), language="text", wrap_lines=True)
             st.table(pd.DataFrame(
                 {"max |net(x) − seq(x)|": [f"{cmp.diff_before:.6f}", f"{cmp.diff_after:.3g}"],
                  "torch.equal(net(x), seq(x))": [str(cmp.equal_before), str(cmp.equal_after)]},

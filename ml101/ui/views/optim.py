@@ -20,14 +20,14 @@ import pandas as pd
 import streamlit as st
 
 from ml101 import runtime
-from ml101.optim import charts, tuning
+from ml101.optim import charts, describe, tuning
 from ml101.optim.code import code_for
 from ml101.optim.race import MAX_START, MAX_STEPS, STATE, Race, RaceError, RaceSpec, make_racer
 from ml101.optim.standings import leaderboard
 from ml101.optim.surfaces import SURFACES
 from ml101.optimizers import OPTIMIZERS
 from ml101.ui import controls, state
-from ml101.ui.layout import explain, picture_px, show_code, stage
+from ml101.ui.layout import chart, explain, picture_px, show_code, stage
 from ml101.ui.player import Player, Tick, Transport
 from ml101.ui.presenter import is_presenting
 
@@ -476,8 +476,8 @@ def _live(shared: SharedRace, *, transport_box, live_box, timeline_box, caption_
             _standings(race, frame, tol, note)
         with curves_box:
             for col, what in zip(st.columns(2), ("loss", "distance"), strict=True):
-                col.vega_lite_chart(spec=charts.curves_spec(race, frame, what, _scale()),
-                                    width="stretch")
+                chart(charts.curves_spec(race, frame, what, _scale()),
+                      describe.curves(race, what), where=col, width="stretch")
 
     with live_box:
         player.live(body, working=lambda: not player.playing and race.frontier < wanted())
@@ -502,8 +502,9 @@ def _map(race: Race, frame: int, inspect: int, pb: Playback) -> None:
     """The main picture: the map at `frame`, clickable."""
     with st.container(key="op_picture"):
         spec = charts.contour_spec(race, frame, inspect, _map_px(), _scale())
-        st.vega_lite_chart(spec=spec, key="op_map", on_select=partial(_on_click, pb),
-                           selection_mode=charts.CLICK, width="content")
+        chart(spec, describe.race_map(race, frame), key="op_map",
+              on_select=partial(_on_click, pb), selection_mode=charts.CLICK,
+              width="content")
 
 
 # ---------------------------------------------------------------------------- words, code

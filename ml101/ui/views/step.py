@@ -18,7 +18,7 @@ import streamlit as st
 from ml101 import datasets, losses, models, runtime
 from ml101.inputs import InputError
 from ml101.optimizers import OPTIMIZERS
-from ml101.step import arithmetic, charts
+from ml101.step import arithmetic, charts, describe
 from ml101.step import frames as fr
 from ml101.step.code import code_for
 from ml101.step.record import StepRecord, every_number
@@ -34,7 +34,7 @@ from ml101.step.settings import (
     parse_hidden,
 )
 from ml101.ui import controls, state
-from ml101.ui.layout import explain, picture_px, show_code
+from ml101.ui.layout import chart, explain, picture_px, show_code
 from ml101.ui.layout import stage as columns
 from ml101.ui.player import Player, Tick, Transport
 from ml101.ui.presenter import is_presenting
@@ -263,7 +263,7 @@ def _picture(settings: StepSettings, record: StepRecord, sample: int) -> None:
         spec = charts.canvas(scene, fr.blocks(record), sample, picture_px(),
                              660 if presenting else 500, 1.3 if presenting else 1.0)
         st.html(FIT_NARROW)
-        st.vega_lite_chart(spec, width="content")
+        chart(spec, describe.canvas(scene, fr.blocks(record)), width="content")
     _zoom(settings, record, k, sample)
 
 
@@ -288,8 +288,8 @@ def _side_pictures(run: Run, record: StepRecord, sample: int) -> None:
     at = (run.settings, record.batch.number)  # what the step is, whatever object holds it
     spec = state.rebuilt("ts_points", (at, sample, size), lambda: charts.points(
         run.X, run.labels, record.batch.rows, sample, run.grid, run.regions, GRID, size))
-    st.vega_lite_chart(spec, width="content")
-    st.vega_lite_chart(charts.losses(run.losses, size, 90), width="content")
+    chart(spec, describe.points(run.labels, record.batch.rows, sample), width="content")
+    chart(charts.losses(run.losses, size, 90), describe.losses(run.losses), width="content")
     st.caption(f"Loss on this batch: **{record.loss:.4f}** before the step, "
                f"**{record.loss_after:.4f}** after.")
 

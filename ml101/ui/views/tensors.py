@@ -18,14 +18,14 @@ import torch
 
 from ml101.inputs import InputError, fmt_shape
 from ml101.tensors import create as tc
+from ml101.tensors import describe, ops
 from ml101.tensors import interop as tn
-from ml101.tensors import ops
 from ml101.tensors import reshape as tr
 from ml101.tensors.charts import cell_px, grid_note, heatmap
 from ml101.tensors.code import code_for
 from ml101.tensors.literal import MAX_CHARS
 from ml101.ui import controls
-from ml101.ui.layout import explain, picture_px, show_code, stage
+from ml101.ui.layout import chart, explain, picture_px, show_code, stage
 from ml101.ui.presenter import is_presenting
 
 # Tab labels are URL values (t_tab=Operate): they stay as they are.
@@ -57,7 +57,7 @@ def grid(t: torch.Tensor, caption: str, mask: np.ndarray | None = None,
     else:
         cell = cell_px(tuple(t.shape), round(picture_px() * share),
                        largest=LARGEST_CELL_PRESENT if is_presenting() else LARGEST_CELL)
-        st.vega_lite_chart(heatmap(t, mask, cell=cell), width="content")
+        chart(heatmap(t, mask, cell=cell), describe.heatmap(t, mask), width="content")
         cut = grid_note(tuple(t.shape))
         if cut:
             st.caption(cut + "; print() below shows it all (abridged by PyTorch if long).")

@@ -31,7 +31,7 @@ from ml101.models import (
 from ml101.optimizers import OPTIMIZERS
 from ml101.runtime import BudgetError, seeded
 from ml101.training import checkpoints as ckpt
-from ml101.training import presets
+from ml101.training import describe, presets
 from ml101.training.charts import (
     boundary_spec,
     boundary_spec_cached,
@@ -59,7 +59,7 @@ from ml101.training.trainer import (
     train_together,
 )
 from ml101.ui import controls, state
-from ml101.ui.layout import explain, picture_px, show_code, stage
+from ml101.ui.layout import chart, explain, picture_px, show_code, stage
 from ml101.ui.player import Player, Tick, Transport
 from ml101.ui.presenter import is_presenting
 
@@ -155,7 +155,12 @@ def _chart(where: Any, spec: dict[str, Any], alt: str) -> None:
     """Draw a spec at its own size, with its text alternative, type grown on a projector."""
     if is_presenting():
         spec = {**spec, "config": _PROJECTED}
-    where.vega_lite_chart(spec=spec, width="content", alt=alt)
+    chart(spec, alt, where=where, width="content")
+
+
+def _boundary(where: Any, t: Trainer, spec: dict[str, Any], label: str = "",
+              weights: str = "the current weights") -> None:
+    _chart(where, spec, describe.boundary(t, spec, label, weights))
 
 
 
@@ -328,12 +333,12 @@ def _picture(on: OnScreen) -> None:
             st.caption(f":material/neurology: {_units_line(units, t.n_train)}")
         if flat:  # side by side where they fit, the boundary first where they do not
             with st.container(horizontal=True, gap="large"):
-                _chart(st, boundary_spec_cached(t, size=round(0.42 * px)), _boundary_alt(t))
+                _boundary(st, t, boundary_spec_cached(t, size=round(0.42 * px)))
                 _chart(st, curves_spec(on.runs, width=round(0.36 * px),
-                                       height=round(0.46 * px)), _curves_alt(on.runs))
+                                       height=round(0.46 * px)), describe.curves(on.runs))
         else:
             _chart(st, curves_spec(on.runs, width=round(0.9 * px), height=round(0.4 * px)),
-                   _curves_alt(on.runs))
+                   describe.curves(on.runs))
         last = t.history[-1] if t.history else None
         left = t.epochs_left_before_stop
         # a row that wraps (two by two on a phone) instead of columns that stack
@@ -354,12 +359,11 @@ def _picture(on: OnScreen) -> None:
     if flat:  # the runs' boundaries stacked beside their shared curves
         c1, c2 = st.columns([0.42, 0.58])
         for i, (label, t) in enumerate(on.runs):
-            _chart(c1, boundary_spec_cached(t, size=round(0.26 * px), title=label,
-                                            legend=i == len(on.runs) - 1),
-                   _boundary_alt(t, label))
-        _chart(c2, curves, _curves_alt(on.runs))
+            _boundary(c1, t, boundary_spec_cached(t, size=round(0.26 * px), title=label,
+                                                  legend=i == len(on.runs) - 1), label)
+        _chart(c2, curves, describe.curves(on.runs))
     else:
-        _chart(st, curves, _curves_alt(on.runs))
+        _chart(st, curves, describe.curves(on.runs))
     _compare_table(on.runs)
 
 
@@ -400,22 +404,6 @@ def _compare_table(runs: Sequence[tuple[str, Trainer]]) -> None:
 def _units_line(u: Units, n_points: int) -> str:
     return (f"Hidden ReLUs on the {n_points} training points: **{u.dead} dead** (off on "
             f"all), **{u.straight} straight** (on for all), **{u.bending} bending**.")
-
-
-def _boundary_alt(t: Trainer, label: str = "") -> str:
-    who = f"{label}: " if label else ""
-    return (f"{who}decision boundary after epoch {t.epoch}: the plane shaded by predicted "
-            f"class, the {t.n_train} training points filled and the validation points hollow.")
-
-
-def _curves_alt(runs: Sequence[tuple[str, Trainer]]) -> str:
-    parts = []
-    for label, t in runs:
-        h = t.history[-1] if t.history else None
-        parts.append(f"{label or 'run'}: no epoch yet" if h is None else
-                     f"{label or 'run'} at epoch {h.epoch}: train loss {h.train_loss:.4f}, "
-                     f"validation loss {h.val_loss:.4f}, accuracy {h.val_acc:.1%}")
-    return "Loss and accuracy curves. " + "; ".join(parts) + "."
 
 
 # --- what happened -------------------------------------------------------------------------
@@ -561,14 +549,14 @@ def rewind_section(on: OnScreen) -> None:
     flat = DATASETS[on.cfg.dataset].n_features == 2
     cols = st.columns([1.1, 1, 1] if flat else [1.4, 1])
     _chart(cols[0], curves_spec(main, at_epoch=shown, width=220, height=240),
-           _curves_alt(on.runs))
+           describe.curves(main, at_epoch=shown))
     if flat:
-        _chart(cols[1], boundary_spec(main, model_at, size=230,
-                                      title=f"Boundary at epoch {shown}"), _boundary_alt(main))
+        _boundary(cols[1], main, boundary_spec(main, model_at, size=230,
+                                               title=f"Boundary at epoch {shown}"),
+                  weights=f"epoch {shown}'s weights")
     matrix = main.confusion(model_at)
     with cols[-1]:
-        _chart(st, confusion_spec(matrix, size=180),
-               f"Confusion matrix at epoch {shown}: {matrix}")
+        _chart(st, confusion_spec(matrix, size=180), describe.confusion(matrix, shown))
         rows = [(i, sum(matrix[i]), _pct(a)) for i, a in enumerate(per_class_accuracy(matrix))]
         st.markdown(f"**Recall per class at epoch {shown}**\n\n| class | validation samples "
                     "| recall |\n|---|---:|---:|\n"

@@ -25,11 +25,11 @@ from ml101 import datasets, runtime, style
 from ml101.inputs import InputError, fmt_shape
 from ml101.layers import simplenet
 from ml101.training import saving as model_saving
-from ml101.twin import charts, pair
+from ml101.twin import charts, describe, pair
 from ml101.twin.code import code_for
 from ml101.twin.numpy_net import NeuralNetwork
 from ml101.twin.pair import Outcome, TwinError, TwinRun, TwinSetup
-from ml101.ui import controls
+from ml101.ui import controls, layout
 from ml101.ui.layout import explain, show_code, stage
 from ml101.ui.presenter import is_presenting
 
@@ -99,7 +99,7 @@ def chart(spec: dict, alt: str, width: str = "content") -> None:
     grows with the page's."""
     if is_presenting():
         spec = {**spec, "config": style.chart_config(PRESENT_TYPE)}
-    st.vega_lite_chart(spec=spec, width=width, alt=alt)
+    layout.chart(spec, alt, width=width)
 
 
 def train(s: TwinSetup, X: torch.Tensor, y: torch.Tensor) -> Trained | None:
@@ -242,12 +242,10 @@ def stage_section() -> Shown:
         t = train(s, X, y)
         if t is not None:
             loss_spec, maps, _ = pictures(s, is_presenting(), t, X, y)
-            chart(loss_spec, "Line chart of both networks' training loss per step, and below "
-                             "it the difference between them on a log scale", "stretch")
+            chart(loss_spec, describe.loss(t.run), "stretch")
             with st.container(horizontal=True, gap="small"):
                 for spec in maps:
-                    chart(spec, f"Decision map of the {spec['title']} network: P(class 1) "
-                                "over the plane, with the training points coloured by class")
+                    chart(spec, describe.boundary(t.grid, spec["title"], t.run))
     if t is not None:
         with verdict_slot:
             verdict(s, t.outcome, X)
@@ -300,8 +298,7 @@ def hidden_units(s: TwinSetup, t: Trained, X: torch.Tensor, y: torch.Tensor) -> 
     """Which ReLUs are on for how many points, before and after; for a few points, the
     last hidden layer's output point by point."""
     _, _, units = pictures(s, is_presenting(), t, X, y)
-    chart(units, "Bar chart: for each hidden unit, the share of training points where its "
-                 "ReLU is on, before and after training", "stretch")
+    chart(units, describe.units(t.outcome), "stretch")
     out = t.outcome
     if out.n <= MAX_LISTED:  # a Markdown table: no Arrow round trip on every rerun
         units = out.last_hidden.shape[1]
