@@ -84,9 +84,16 @@ def follow(here: str) -> tuple[str, Deck, int] | None:
     except DeckError as exc:
         st.error(f"Lecture deck: {exc}")
         return None
-    n = _scene_number(deck)
-    if st.session_state.get(_AT) != (name, n):
-        _open(name, deck, n, here)
+    at = st.session_state.get(_AT)
+    if at is not None and at[0] == name:
+        # This session is playing the deck: its scene is the one it opened last. The
+        # address may lag behind (a playing view's ticks carry the query they started with).
+        n = at[1]
+        if st.query_params.get(SCENE) != str(n):
+            st.query_params[SCENE] = str(n)
+        return name, deck, n
+    n = _scene_number(deck)  # a link opens the scene it names
+    _open(name, deck, n, here)
     return name, deck, n
 
 

@@ -1,4 +1,4 @@
-"""Usable by everyone, checked in a real browser (one server, one Chromium for the module):
+"""Usable by everyone, checked in a real browser (the session's one server and one Chromium):
 
 - axe-core finds no serious or critical WCAG 2.2 A/AA violation on any page, as it opens
   and after one typical interaction (charts as tables on, one Step where there is a
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import pytest
 from ml101.deck import load_deck
 from ml101.lesson_map import PageInfo, built_pages
 from tests.e2e.a11y import audit, blocking, interact, open_settled
-from tests.e2e.live import CHROMIUM, chromium, live_server, page_url, wait_idle
+from tests.e2e.live import CHROMIUM, page_url, wait_idle
 
 _REQUIRED = os.environ.get("ML101_REQUIRE_BROWSER") == "1"
 pytestmark = [
@@ -29,25 +28,6 @@ pytestmark = [
     pytest.mark.skipif(not _REQUIRED and not Path(CHROMIUM).exists(),
                        reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with live_server(env={"ML101_TORCH_THREADS": "1"}) as srv:
-        yield srv.url
-
-
-@pytest.fixture(scope="module")
-def browser(server: str) -> Iterator[Any]:
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def tab(browser: Any) -> Iterator[Any]:
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    yield page
-    page.close()
 
 
 _NAMELESS_CHARTS = """() => [...document.querySelectorAll(

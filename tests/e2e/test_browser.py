@@ -8,7 +8,6 @@ Screenshots land in artifacts/screenshots/<page>-<viewport>.png for a person to 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 
 from ml101.lesson_map import PageInfo, built_pages
 from tests.e2e.layout import VIEWPORTS, Viewport, measure
-from tests.e2e.live import CHROMIUM, chromium, error_boxes, live_server, page_url, wait_idle
+from tests.e2e.live import CHROMIUM, error_boxes, page_url, wait_idle
 
 _REQUIRED = os.environ.get("ML101_REQUIRE_BROWSER") == "1"
 pytestmark = [
@@ -24,18 +23,6 @@ pytestmark = [
     pytest.mark.skipif(not _REQUIRED and not Path(CHROMIUM).exists(),
                        reason="Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with live_server(env={"ML101_TORCH_THREADS": "1"}) as srv:
-        yield srv.url
-
-
-@pytest.fixture(scope="module")
-def tab(server: str) -> Iterator[Any]:
-    with chromium() as browser:
-        yield browser.new_page(viewport={"width": 1440, "height": 900})
 
 
 @pytest.mark.parametrize("vp", VIEWPORTS, ids=lambda v: v.name)

@@ -17,7 +17,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ml101.deck import load_deck
 from tests.e2e.layout import SHOTS
-from tests.e2e.live import CHROMIUM, chromium, error_boxes, live_server, wait_idle
+from tests.e2e.live import CHROMIUM, error_boxes, wait_idle
 
 pytestmark = [
     pytest.mark.e2e,
@@ -45,12 +45,13 @@ def _settle(tab: Any, n: int, title: str) -> None:
 
 
 @pytest.mark.timeout(900)
-def test_the_lesson_deck_plays_scene_by_scene() -> None:
+def test_the_lesson_deck_plays_scene_by_scene(server: str, chrome: Any) -> None:
     deck = load_deck("lesson-5")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with live_server(env={"ML101_TORCH_THREADS": "1"}) as srv, chromium() as browser:
-        tab = browser.new_page(viewport={"width": 1920, "height": 1080})
-        tab.goto(f"{srv.url}/?deck=lesson-5&present=1")
+    ctx = chrome.new_context(viewport={"width": 1920, "height": 1080})
+    tab = ctx.new_page()
+    try:
+        tab.goto(f"{server}/?deck=lesson-5&present=1")
         _settle(tab, 1, deck.scenes[0].title)
         for n, scene in enumerate(deck.scenes, start=1):
             assert error_boxes(tab) == [], f"scene {n} ({scene.title})"
@@ -68,3 +69,5 @@ def test_the_lesson_deck_plays_scene_by_scene() -> None:
         tab.keyboard.press("Home")
         _settle(tab, 1, deck.scenes[0].title)
         assert _scene(tab.url) == 1
+    finally:
+        ctx.close()

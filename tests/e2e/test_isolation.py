@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.live import CHROMIUM, chromium, error_boxes, live_server, page_url, wait_idle
+from tests.e2e.live import CHROMIUM, error_boxes, page_url, wait_idle
 
 pytestmark = [
     pytest.mark.e2e,
@@ -27,15 +27,18 @@ DEMO = "ag_tab=Gradient+accumulation&ag_expr=y1+%3D+x**2&ag_vars=x+%3D+3.0"
 
 
 @pytest.fixture(scope="module")
-def two_learners() -> Iterator[tuple[Any, Any]]:
-    with live_server(env={"ML101_TORCH_THREADS": "1"}) as srv, chromium() as browser:
-        pages = []
-        for _ in range(2):
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.goto(page_url(srv.url, "autograd", DEMO))
-            wait_idle(page)
-            pages.append(page)
-        yield pages[0], pages[1]
+def two_learners(server: str, chrome: Any) -> Iterator[tuple[Any, Any]]:
+    contexts = [chrome.new_context(viewport={"width": 1400, "height": 1000})
+                for _ in range(2)]
+    pages = []
+    for ctx in contexts:
+        page = ctx.new_page()
+        page.goto(page_url(server, "autograd", DEMO))
+        wait_idle(page)
+        pages.append(page)
+    yield pages[0], pages[1]
+    for ctx in contexts:
+        ctx.close()
 
 
 def press(page: Any, label: str) -> None:

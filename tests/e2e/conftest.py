@@ -1,0 +1,31 @@
+"""One `streamlit run` and one Chromium for every browser test that needs no server of its
+own: pages open cold only once per run (some train or measure on their first open), so the
+browser checks pay that once instead of once per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.live import chromium, live_server
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[str]:
+    with live_server(env={"ML101_TORCH_THREADS": "1"}) as srv:
+        yield srv.url
+
+
+@pytest.fixture(scope="session")
+def chrome(server: str) -> Iterator[Any]:
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture(scope="module")
+def tab(chrome: Any) -> Iterator[Any]:
+    page = chrome.new_page(viewport={"width": 1440, "height": 900})
+    yield page
+    page.close()
