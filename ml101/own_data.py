@@ -38,6 +38,8 @@ MIN_ROWS = 2
 DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 SAMPLE_LINES = 50  # lines read to find the delimiter and the header
+# The two sources beside the catalogue, by the short names a link carries.
+SOURCES = {"csv": "Your CSV file", "draw": "Points you draw"}
 EXAMPLE_NAME = "fruit.csv"
 DRAWN_NAME = "drawn_points.csv"
 CAPS = (f"a UTF-8 text file of at most {MAX_BYTES // 2**20} MB and {MAX_ROWS:,} rows, values "

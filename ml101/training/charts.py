@@ -25,6 +25,7 @@ from ml101.losses import class_probabilities
 from ml101.training.trainer import Trainer
 
 GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
+PLANE = 1.05  # the drawing plane's half width: the points' range, [-1, 1], and a margin
 RARE_SHARE = 0.25  # a class under this share of the validation set is "rare"
 MARKS = {"best": style.SERIES[2], "shown": style.MUTED}
 CURVES = ("train loss", "val loss")
@@ -150,9 +151,11 @@ class _Grid:
     sits at column i % res, row i // res (x varies fastest)."""
 
     def __init__(self, t: Trainer, res: int) -> None:
-        X = torch.cat([t.X_train, t.X_val])
+        X = torch.cat([t.raw_train, t.raw_val])
         lo, hi = X.min(0).values, X.max(0).values
         pad = 0.1 * (hi - lo) + 1e-3
+        if t.cfg.dataset == "draw":  # the drawing plane, whatever has been drawn on it
+            lo, hi, pad = torch.full((2,), -PLANE), torch.full((2,), PLANE), torch.zeros(2)
         xs = torch.linspace(float(lo[0] - pad[0]), float(hi[0] + pad[0]), res)
         ys = torch.linspace(float(lo[1] - pad[1]), float(hi[1] + pad[1]), res)
         gx, gy = torch.meshgrid(xs, ys, indexing="xy")
@@ -182,7 +185,7 @@ def decision_grid(t: Trainer, model: nn.Module | None = None, res: int = GRID,
     was_training = m.training
     m.eval()
     with torch.inference_mode():
-        probs = class_probabilities(m(g.pts), t.spec.sigmoid_head)
+        probs = class_probabilities(m(t.inputs(g.pts)), t.spec.sigmoid_head)
     m.train(was_training)
     return probs
 
@@ -206,9 +209,9 @@ def _grid_values(t: Trainer, probs: torch.Tensor) -> tuple[list[Any], list[Spec]
 
 def points_records(t: Trainer) -> list[dict[str, Any]]:
     """The data on top of the map: training points, then validation points (if split)."""
-    sets = [("train", t.X_train, t.y_train.reshape(-1).long())]
+    sets = [("train", t.raw_train, t.y_train.reshape(-1).long())]
     if t.cfg.val_fraction:
-        sets.append(("validation", t.X_val, t.labels_val))
+        sets.append(("validation", t.raw_val, t.labels_val))
     return [{"x": round(x, 4), "y": round(y, 4), "cls": c, "set": name}
             for name, X, labels in sets
             for x, y, c in zip(X[:, 0].tolist(), X[:, 1].tolist(), labels.tolist(),
