@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ml101 import style
 from ml101.datasets import MAX_CLASSES, MIN_CLASSES, ArrayDataset, DatasetSpec
 from ml101.inputs import InputError
 
@@ -210,10 +211,11 @@ class Table:
     @property
     def default_label(self) -> Column | None:
         """The last column that could hold 2 to 8 classes, text before numbers (a column of
-        names is more likely the label than one of small numbers)."""
+        names is more likely the label than one of small numbers); failing that, a column
+        of one value (which `to_dataset` then refuses, saying so)."""
         fits = [c for c in self.label_choices if c.distinct >= MIN_CLASSES]
         text = [c for c in fits if c.kind == "text"]
-        return (text or fits or [None])[-1]
+        return (text or fits or self.label_choices or [None])[-1]
 
     def row_number(self, i: int) -> int:
         """The row a spreadsheet shows for data row i (0-based): the header is row 1."""
@@ -461,6 +463,47 @@ def to_dataset(table: Table, label: int, source: str = "csv",
                    class_of, X, y)
 
 
+def default_dataset(table: Table, source: str = "csv") -> OwnData:
+    """The table with the column most likely to be its label as the classes."""
+    col = table.default_label
+    if col is None:
+        many = sorted((c for c in table.columns if c.kind != "empty"),
+                      key=lambda c: c.distinct)
+        raise CsvError("no column can be the label: "
+                       + "; ".join(f"'{c.name}' has {c.distinct:,} distinct values"
+                                   for c in many[:3]),
+                       allowed=f"a label column of {MIN_CLASSES} to {MAX_CLASSES} classes "
+                               "(class names or small whole numbers)")
+    return to_dataset(table, col.position, source)
+
+
+def how_read(table: Table) -> str:
+    """How the page read the file, in words."""
+    return (f"{table.n_rows:,} rows, {len(table.columns)} columns split at each "
+            f"{DELIMITER_NAMES[table.delimiter]}; "
+            + ("the first row names the columns." if table.header else
+               "no header row, so the columns are numbered."))
+
+
+def column_summary(table: Table, own: OwnData) -> list[dict[str, Any]]:
+    """One row per column: its kind, its role in `own`, and its range or its values."""
+    rows = []
+    for c in table.columns:
+        role = ("label" if c.position == own.label else
+                "feature" if c.position in own.features else "not used")
+        row: dict[str, Any] = {"column": c.name, "holds": c.kind, "role": role,
+                               "distinct values": c.distinct}
+        if c.kind == "number":
+            values = table.frame.iloc[:, c.position].to_numpy(dtype="float64")
+            row |= {"min": float(values.min()), "mean": float(values.mean()),
+                    "max": float(values.max()), "note": ""}
+        else:
+            row |= {"min": None, "mean": None, "max": None,
+                    "note": c.note if role == "not used" else ""}
+        rows.append(row)
+    return rows
+
+
 def reading_code(own: OwnData, path: str | None = None) -> str:
     """The lines of a script that read the file into X (float32) and y (class indices),
     exactly as the page did."""
@@ -570,13 +613,13 @@ def drawn_data(points: list[Point], min_classes: int = MIN_CLASSES) -> OwnData:
     downloaded file the same way); CsvError while it has too few points or classes."""
     if len(points) < MIN_ROWS or len({c for _, _, c in points}) < min_classes:
         classes = len({c for _, _, c in points})
-        raise CsvError(f"{len(points)} point{'s' * (len(points) != 1)} in {classes} "
+        raise CsvError("no points yet" if not points else
+                       f"{len(points)} point{'s' * (len(points) != 1)} in {classes} "
                        f"class{'es' * (classes != 1)} so far",
                        allowed=f"at least {MIN_ROWS} points in {min_classes} "
                                f"class{'es' * (min_classes != 1)}: click on the plane to "
                                "add them")
-    table = read_table(drawn_csv(points), DRAWN_NAME)
-    return to_dataset(table, 2, "draw", min_classes)
+    return to_dataset(read_table(drawn_csv(points), DRAWN_NAME), 2, "draw", min_classes)
 
 
 def points_of(own: OwnData) -> list[Point]:
@@ -604,3 +647,75 @@ def example_csv(per_class: int = 50, seed: int = 5) -> bytes:
         for r in (torch.tensor(mean) + draws * torch.tensor(spread)).tolist():
             rows.append(f"{r[0]:.0f},{r[1]:.1f},{r[2]:.1f},{r[3]:.2f},{fruit}")
     return ("\n".join(rows) + "\n").encode()
+
+
+# --- the drawing plane, as Vega-Lite ------------------------------------------------------
+
+PLANE = LIMIT + 0.5 / STEPS  # half the plane's width: the outermost cells whole
+CLICK = "click"  # the selection a click on the plane makes
+
+
+def plane_scale() -> dict[str, Any]:
+    """The scale both axes of a drawing plane share, whatever has been drawn on it."""
+    return {"domain": [-PLANE, PLANE], "nice": False, "zero": False}
+
+
+def click_layer() -> dict[str, Any]:
+    """A layer of invisible cells over the plane, one per place a point can go: a click
+    selects a cell (its `gx`, `gy` steps) and the cell under the pointer is shaded. It is
+    generated in the browser, so no data travels with it."""
+    n, side = 2 * STEPS + 1, 0.5 / STEPS
+    axis = {"type": "quantitative", "scale": plane_scale()}
+    return {
+        "data": {"sequence": {"start": 0, "stop": n * n, "as": "i"}},
+        "transform": [
+            {"calculate": f"(datum.i % {n}) - {STEPS}", "as": "gx"},
+            {"calculate": f"floor(datum.i / {n}) - {STEPS}", "as": "gy"},
+            {"calculate": f"datum.gx / {STEPS} - {side}", "as": "x0"},
+            {"calculate": f"datum.gx / {STEPS} + {side}", "as": "x1"},
+            {"calculate": f"datum.gy / {STEPS} - {side}", "as": "y0"},
+            {"calculate": f"datum.gy / {STEPS} + {side}", "as": "y1"},
+        ],
+        "params": [
+            {"name": CLICK, "select": {"type": "point", "fields": ["gx", "gy"], "on": "click",
+                                       "toggle": False, "clear": False}},
+            {"name": "under_pointer", "select": {"type": "point", "fields": ["gx", "gy"],
+                                                 "on": "pointerover", "clear": "pointerout"}},
+        ],
+        "mark": {"type": "rect", "fill": style.MUTED, "cursor": "crosshair"},
+        "encoding": {
+            "x": {**axis, "field": "x0"}, "x2": {"field": "x1"},
+            "y": {**axis, "field": "y0"}, "y2": {"field": "y1"},
+            "fillOpacity": {"condition": {"param": "under_pointer", "empty": False,
+                                          "value": 0.25}, "value": 0.0},
+        },
+    }
+
+
+def plane_spec(points: list[Point], size: int, title: str = "Click to add points",
+               font_scale: float = 1.0) -> dict[str, Any]:
+    """The bare drawing plane: the points drawn so far, coloured by class."""
+    axis = {"type": "quantitative", "scale": plane_scale()}
+    rank = {c: i for i, c in enumerate(sorted({c for *_, c in points}))}  # as drawn_data maps
+    dots = {
+        "data": {"values": [{"x": x / STEPS, "y": y / STEPS, "class": rank[c]}
+                            for x, y, c in points]},
+        "mark": {"type": "circle", "size": 90, "opacity": 0.9, "stroke": "white",
+                 "strokeWidth": 0.8},
+        "encoding": {
+            "x": {**axis, "field": "x", "title": "x"},
+            "y": {**axis, "field": "y", "title": "y"},
+            "color": {"field": "class", "type": "nominal", "title": "class",
+                      "scale": {"domain": list(range(MAX_CLASSES)), "range": list(style.SERIES)},
+                      "legend": {"orient": "top", "values": sorted(rank.values())}},
+        },
+    }
+    return {"title": title, "width": size, "height": size, "layer": [dots, click_layer()],
+            "description": f"A drawing plane from -1 to 1 on both axes with {len(points)} "
+                           "points; clicking adds one",
+            "config": style.chart_config(font_scale)}
+
+
+def with_clicks(spec: dict[str, Any]) -> dict[str, Any]:
+    """A chart over the plane (its layers on `plane_scale()`) that takes clicks too."""
+    return {**spec, "layer": [*spec["layer"], click_layer()]}

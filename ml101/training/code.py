@@ -15,8 +15,8 @@ from typing import Any
 from ml101.datasets import DATASETS, generator_call, generator_source
 from ml101.losses import FOCAL_SOURCE, LOSSES, n_outputs
 from ml101.models import model_source
-from ml101.own_data import STANDARDIZE_CODE, reading_code
 from ml101.optimizers import OPTIMIZERS
+from ml101.own_data import STANDARDIZE_CODE, reading_code
 from ml101.training.config import RunConfig, optimizer_kwargs, run_split
 from ml101.training.saving import SaveDemo
 
