@@ -190,14 +190,11 @@ class Table:
     header: bool
     frame: pd.DataFrame  # columns named as the page shows them
     columns: tuple[Column, ...]
+    digest: str  # of the bytes: which file this is, without comparing megabytes
 
     @property
     def n_rows(self) -> int:
         return len(self.frame)
-
-    @property
-    def digest(self) -> str:
-        return _digest(self.data)
 
     @property
     def numeric(self) -> list[Column]:
@@ -256,7 +253,7 @@ def read_table(data: bytes, name: str = "data.csv") -> Table:
                        allowed=f"at least {MIN_ROWS} rows of data, one sample per row")
     names = _names(frame, header)
     frame.columns = names
-    table = Table(_safe_name(name), data, delimiter, header, frame, ())
+    table = Table(_safe_name(name), data, delimiter, header, frame, (), _digest(data))
     columns = tuple(_column(table, j, n) for j, n in enumerate(names))
     if not any(c.kind == "number" for c in columns):
         texts = [c for c in columns if c.kind == "text"]
@@ -264,7 +261,7 @@ def read_table(data: bytes, name: str = "data.csv") -> Table:
                        + "; ".join(f"'{c.name}' {c.note}" for c in texts[:3]) + ")",
                        allowed="at least one column of plain numbers (the features) beside "
                                "the label; decimals written with a point, as in 2.5")
-    return Table(table.name, data, delimiter, header, frame, columns)
+    return Table(table.name, data, delimiter, header, frame, columns, table.digest)
 
 
 def read_call(source: str, delimiter: str, header: bool) -> str:
@@ -359,10 +356,11 @@ class OwnData:
     class_of: tuple[tuple[Any, int], ...]  # value in the file -> class index, in class order
     X: torch.Tensor  # float32 (N, F)
     y: torch.Tensor  # int64 (N,): class indices
+    digest: str  # of the file's bytes
 
     @property
     def key(self) -> tuple[str, str, tuple[int, ...], int]:
-        return (self.source, _digest(self.data), self.features, self.label)
+        return (self.source, self.digest, self.features, self.label)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, OwnData) and self.key == other.key
@@ -460,7 +458,7 @@ def to_dataset(table: Table, label: int, source: str = "csv",
     y = torch.tensor(values.map(dict(class_of)).to_numpy(dtype="int64"))
     return OwnData(source, table.name, table.data, table.delimiter, table.header, features,
                    tuple(table.columns[j].name for j in features), label, col.name,
-                   class_of, X, y)
+                   class_of, X, y, table.digest)
 
 
 def default_dataset(table: Table, source: str = "csv") -> OwnData:

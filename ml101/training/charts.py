@@ -22,10 +22,10 @@ from torch import nn
 
 from ml101 import style
 from ml101.losses import class_probabilities
+from ml101.own_data import PLANE, plane_scale
 from ml101.training.trainer import Trainer
 
 GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
-PLANE = 1.05  # the drawing plane's half width: the points' range, [-1, 1], and a margin
 RARE_SHARE = 0.25  # a class under this share of the validation set is "rare"
 MARKS = {"best": style.SERIES[2], "shown": style.MUTED}
 CURVES = ("train loss", "val loss")
@@ -226,8 +226,12 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
     is room); the class legend below, so the map keeps its width in a narrow column."""
     k = t.cfg.n_classes
     colors, domain = list(style.SERIES[:k]), list(range(k))
-    x = {"field": "x", "type": "quantitative", "title": "x₁"}
-    y = {"field": "y", "type": "quantitative", "title": "x₂"}
+    names = t.cfg.own.feature_names if t.cfg.own is not None else ("x₁", "x₂")
+    x = {"field": "x", "type": "quantitative", "title": names[0]}
+    y = {"field": "y", "type": "quantitative", "title": names[1]}
+    drawn = t.cfg.dataset == "draw"
+    if drawn:  # the drawing plane's fixed axes, so a click lands where the pointer is
+        x["scale"] = y["scale"] = plane_scale()
     cells = {"x": x, "x2": {"field": "x2"}, "y": y, "y2": {"field": "y2"}}
     if k == 2:
         heat = {"mark": {"type": "rect"},
@@ -243,6 +247,8 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
                              "opacity": {"field": "conf", "type": "quantitative",
                                          "legend": None,
                                          "scale": {"domain": [1 / k, 1], "range": [0.1, 0.5]}}}}
+    if drawn:
+        heat["mark"]["clip"] = True
     g = grid or _Grid(t, GRID)
     values, named = _grid_values(t, decision_grid(t, model, grid=g))
     heat["data"] = {"values": values}
@@ -255,8 +261,8 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
         "mark": {"type": "point", "size": 28 if t.n_train > 50 else 110, "strokeWidth": 1.2,
                  "filled": False},
         "encoding": {
-            "x": {"field": "x", "type": "quantitative"},
-            "y": {"field": "y", "type": "quantitative"},
+            "x": {k: v for k, v in x.items() if k != "title"},
+            "y": {k: v for k, v in y.items() if k != "title"},
             "color": {"field": "cls", "type": "nominal", "title": "class",
                       "scale": cls_scale, "legend": below if legend else None},
             "fill": {"condition": {"test": "datum.set === 'train'", "field": "cls",

@@ -82,7 +82,7 @@ def csv_source(p: str, dataset_key: str) -> OwnData:
         help="The column that holds the classes (up to 8); every other numeric column is "
              "a feature.")
     kept: OwnData | None = st.session_state.get(f"{p}_csv_kept")
-    if kept is None or kept.key[1] != table.digest:
+    if kept is None or kept.digest != table.digest:
         kept = own_data.default_dataset(table)
     position = next((c.position for c in table.columns if c.name == label), kept.label)
     try:
@@ -99,8 +99,20 @@ def csv_source(p: str, dataset_key: str) -> OwnData:
 
 def _table_of(own: OwnData) -> Table:
     table, _ = current_table()
-    return table if own.key[1] == table.digest else own_data.read_table(own.data,
+    return table if own.digest == table.digest else own_data.read_table(own.data,
                                                                          own.file_name)
+
+
+def adopt(p: str, own: OwnData, points: list[Point] | None = None) -> None:
+    """Make `own` this session's data (a resumed checkpoint carries it): its drawing, or
+    its table with its label column."""
+    if points is not None:
+        st.session_state[POINTS] = points
+        _edited(p)
+        return
+    st.session_state[TABLE] = own_data.read_table(own.data, own.file_name)
+    st.session_state[f"{p}_csv_kept"] = own
+    st.session_state[f"{p}_label"] = own.label_name
 
 
 def details(own: OwnData, *, key: str) -> None:

@@ -121,9 +121,12 @@ def code_panel(at: AppTest, title: str = CODE_TITLE) -> str | None:
     return None
 
 
-def run_script(code: str, timeout: float = 240) -> str:
-    """Run `code` in a fresh interpreter in a temporary folder; return what it printed."""
+def run_script(code: str, timeout: float = 240, files: dict[str, bytes] | None = None) -> str:
+    """Run `code` in a fresh interpreter in a temporary folder, beside `files` (the CSV a
+    script reads, by name); return what it printed."""
     with tempfile.TemporaryDirectory() as tmp:
+        for name, data in (files or {}).items():
+            (Path(tmp) / name).write_bytes(data)
         path = Path(tmp) / "page_code.py"
         path.write_text(code, encoding="utf-8")
         done = subprocess.run([sys.executable, str(path)], cwd=tmp, capture_output=True,
