@@ -76,14 +76,14 @@ def decode(data: bytes) -> str:
                        allowed=f"files of at most {MAX_BYTES // 2**20} MB")
     if not data.strip():
         raise CsvError("the file is empty", allowed="a header row or data rows, one per line")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:4096]):
-        raise CsvError("the file is UTF-16 text (as Excel's 'Unicode Text' saves it)",
-                       allowed="UTF-8 text: save it as 'CSV UTF-8' or re-encode it as UTF-8")
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
             raise CsvError(f"this is {what}, not a CSV text file, whatever its name",
                            allowed="a CSV file exported as text (in a spreadsheet: Save as, "
                                    "CSV UTF-8)")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:4096]):
+        raise CsvError("the file is UTF-16 text (as Excel's 'Unicode Text' saves it)",
+                       allowed="UTF-8 text: save it as 'CSV UTF-8' or re-encode it as UTF-8")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -104,8 +104,12 @@ def _looks_utf16(head: bytes) -> bool:
     """UTF-16 without a byte-order mark: ASCII text with a zero byte beside every letter."""
     if len(head) < 8:
         return False
-    evens, odds = head[0::2], head[1::2]
-    return evens.count(0) > 0.4 * len(evens) or odds.count(0) > 0.4 * len(odds)
+    text = bytes(range(32, 127)) + b"\t\r\n"
+    for zeros, letters in ((head[0::2], head[1::2]), (head[1::2], head[0::2])):
+        if zeros.count(0) > 0.8 * len(zeros) and \
+                sum(b in text for b in letters) > 0.9 * len(letters):
+            return True
+    return False
 
 
 def _sample(text: str) -> list[str]:
@@ -163,6 +167,8 @@ def has_header(rows: list[list[str]]) -> bool:
         below = [r[j] for r in rest if j < len(r) and r[j].strip()]
         if below and all(_is_number(c) for c in below):
             return True
+    if len(words) < sum(1 for c in first if c.strip()):
+        return False  # a number in the first row, and no word above a column of numbers
     return all(first[j] not in {r[j] for r in rest if j < len(r)} for j in words)
 
 
@@ -544,7 +550,10 @@ def from_portable(d: dict[str, Any]) -> OwnData:
 def standardizer(X_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Mean and standard deviation of each feature over the training rows; a constant
     column keeps a deviation of 1, so it stays as it is instead of dividing by zero."""
-    mean, std = X_train.mean(dim=0), X_train.std(dim=0)
+    mean = X_train.mean(dim=0)
+    if len(X_train) < 2:  # no spread to measure (the script's std is NaN there, then 1)
+        return mean, torch.ones_like(mean)
+    std = X_train.std(dim=0)
     std[~(std > 0)] = 1.0
     return mean, std
 
