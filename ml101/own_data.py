@@ -213,12 +213,18 @@ class Table:
 
     @property
     def default_label(self) -> Column | None:
-        """The last column that could hold 2 to 8 classes, text before numbers (a column of
-        names is more likely the label than one of small numbers); failing that, a column
-        of one value (which `to_dataset` then refuses, saying so)."""
-        fits = [c for c in self.label_choices if c.distinct >= MIN_CLASSES]
-        text = [c for c in fits if c.kind == "text"]
-        return (text or fits or self.label_choices or [None])[-1]
+        """The column most likely to be the label: the last text column of 2 to 8 values,
+        else the last such numeric column while another numeric column is left as a
+        feature; failing both, a column of one value (`to_dataset` then says so)."""
+        choices = self.label_choices
+        text = [c for c in choices if c.kind == "text"]
+        named = [c for c in text if c.distinct >= MIN_CLASSES]
+        numbers = [c for c in choices if c.kind == "number" and c.distinct >= MIN_CLASSES]
+        if named:
+            return named[-1]
+        if numbers and len(self.numeric) >= 2:
+            return numbers[-1]
+        return (text or choices or [None])[-1]
 
     def row_number(self, i: int) -> int:
         """The row a spreadsheet shows for data row i (0-based): the header is row 1."""

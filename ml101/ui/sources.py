@@ -60,19 +60,36 @@ def _uploaded(p: str, dataset_key: str) -> None:
     st.session_state[dataset_key] = CSV
 
 
-def csv_source(p: str, dataset_key: str) -> OwnData:
-    """The uploader, the label column, and the dataset they make: the example file until
-    the learner uploads one of their own."""
-    st.file_uploader(
-        "Upload a CSV file", type=["csv", "tsv", "txt"], key=f"{p}_csv",
-        on_change=_uploaded, args=(p, dataset_key),
-        max_upload_size=own_data.MAX_BYTES // 2**20,
-        help=f"Allowed: {own_data.CAPS}. A header row is optional and the delimiter is "
-             "found by itself. The file stays in your session: nobody else sees it.")
+def uploader(p: str, dataset_key: str) -> None:
+    """A popover with the file uploader, whatever the dataset on screen: a file that reads
+    becomes the dataset, one that does not leaves it as it was (`refusal` says why)."""
+    with st.popover("Your data", icon=":material/upload_file:"):
+        st.file_uploader(
+            "Upload a CSV file", type=["csv", "tsv", "txt"], key=f"{p}_csv",
+            on_change=_uploaded, args=(p, dataset_key),
+            max_upload_size=own_data.MAX_BYTES // 2**20,
+            help="A header row is optional and the delimiter is found by itself. The file "
+                 "stays in your session: nobody else sees it.")
+        st.caption(f"Allowed: {own_data.CAPS}.")
+        st.download_button("Download an example (fruit.csv)", own_data.example_csv(),
+                           file_name=own_data.EXAMPLE_NAME, mime="text/csv",
+                           key=f"{p}_dl_example", on_click="ignore",
+                           icon=":material/download:")
+        st.caption(f"Or pick **{own_data.SOURCES[DRAW]}** as the dataset and click points "
+                   "onto a plane.")
+
+
+def refusal(p: str) -> None:
+    """Why the last upload was refused, until a file is read."""
     problem = st.session_state.get(f"{p}_csv_problem")
     if problem:
         st.error(f"**{problem[0]}** was not loaded: {problem[1]} The data on screen is "
                  "unchanged.", icon=":material/block:")
+
+
+def csv_source(p: str) -> OwnData:
+    """The label column, and the dataset the learner's table makes with it: the example
+    file until they upload one of their own."""
     table, example = current_table()
     names = [c.name for c in table.columns if c.kind != "empty"]
     default = table.default_label

@@ -140,7 +140,7 @@ def test_the_caps_are_checked_before_the_table_is_parsed(
     rows = "x,y\n" + "1,0\n" * (own_data.MAX_ROWS + 1)
     with pytest.raises(CsvError, match="20,002 rows"):
         read_table(rows.encode())
-    with pytest.raises(CsvError, match="5.0 MB"):
+    with pytest.raises(CsvError, match=r"5\.0 MB"):
         read_table(b"1" * (own_data.MAX_BYTES + 1))
     wide = ",".join("1" * 40) + "\n"
     with pytest.raises(CsvError, match="40 columns"):

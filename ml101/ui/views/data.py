@@ -111,6 +111,8 @@ def stage() -> Loader:
                     st.button(label, key=key, on_click=_scene, args=(values,), help=tip,
                               width="stretch")
             more = st.popover("Settings", icon=":material/tune:")
+            sources.uploader(P, "dl_ds")
+        sources.refusal(P)
         cfg, problem = _settings(more)
         stepper = st.container()
     with picture:
@@ -143,7 +145,7 @@ def _settings(more: DeltaGenerator) -> tuple[LoaderConfig, str]:
                               help="; ".join(f"{k}: {v}" for k, v in LABELS.items()))
     own, problem = None, ""
     if name == sources.CSV:
-        own = sources.csv_source(P, "dl_ds")
+        own = sources.csv_source(P)
     elif name == sources.DRAW:  # batches need no second class: one will do while drawing
         own, problem = sources.drawn_source(P, min_classes=1)
     about = st.empty()  # the dataset's story, once its size and noise are known

@@ -166,8 +166,16 @@ def _chart(where: Any, spec: dict[str, Any], alt: str) -> None:
 
 
 def _scenes() -> None:
-    """The scenes in one popover (a wall of buttons would push the picture down)."""
-    with st.popover("Scenes", icon=":material/movie:", width="stretch"):
+    """The scenes in one popover (a wall of buttons would push the picture down), and the
+    learner's own file in another."""
+    with st.container(horizontal=True, gap="small"):
+        _scene_buttons()
+        sources.uploader("tr", "tr_data")
+    sources.refusal("tr")
+
+
+def _scene_buttons() -> None:
+    with st.popover("Scenes", icon=":material/movie:"):
         st.caption("From the lesson and its practice problems")
         for name, p in presets.PRESETS.items():
             st.button(p.label, key=f"tr_pre_{name}", on_click=controls.apply_preset,
@@ -191,7 +199,7 @@ def _settings() -> tuple[Callable[[], RunConfig], str, str]:
     own: OwnData | None = None
     problem = ""
     if ds_key == sources.CSV:
-        own = sources.csv_source("tr", "tr_data")
+        own = sources.csv_source("tr")
     elif ds_key == sources.DRAW:
         own, problem = sources.drawn_source("tr")
     spec = own.spec if own is not None else DATASETS.get(ds_key, DATASETS["moons"])

@@ -44,7 +44,7 @@ def test_the_script_beside_the_file_prints_the_runs_numbers(own: own_data.OwnDat
 
 def test_standardising_uses_the_training_rows_and_helps_mixed_units() -> None:
     raw, scaled = Trainer(_cfg(FRUIT)), Trainer(_cfg(FRUIT, standardize=True))
-    mean, std = scaled.scaling
+    mean, _std = scaled.scaling
     assert torch.allclose(scaled.X_train.mean(0), torch.zeros(4), atol=1e-5)
     assert torch.equal(scaled.raw_train, raw.X_train)  # the pictures keep the raw points
     assert torch.equal(scaled.inputs(scaled.raw_val), scaled.X_val)
