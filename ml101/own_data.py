@@ -723,12 +723,16 @@ def plane_spec(points: list[Point], size: int, title: str = "Click to add points
                       "legend": {"orient": "top", "values": sorted(rank.values())}},
         },
     }
-    return {"title": title, "width": size, "height": size, "layer": [dots, click_layer()],
+    return {"title": title, "width": size, "height": size, "layer": [dots],
             "description": f"A drawing plane from -1 to 1 on both axes with {len(points)} "
                            "points; clicking adds one",
             "config": style.chart_config(font_scale)}
 
 
 def with_clicks(spec: dict[str, Any]) -> dict[str, Any]:
-    """A chart over the plane (its layers on `plane_scale()`) that takes clicks too."""
-    return {**spec, "layer": [*spec["layer"], click_layer()]}
+    """A chart over the plane (its layers on `plane_scale()`) that takes clicks too. Its
+    layers and their shared encoding move one level down, so the click layer on top
+    inherits none of them (no class colour, no tooltip)."""
+    inner = {k: spec[k] for k in ("layer", "encoding", "transform") if k in spec}
+    outer = {k: v for k, v in spec.items() if k not in inner}
+    return {**outer, "layer": [inner, click_layer()]}
