@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import math
 import re
 from collections import Counter
@@ -420,6 +421,25 @@ class OwnData:
 
     def class_counts(self) -> list[int]:
         return torch.bincount(self.y, minlength=self.n_classes).tolist()
+
+
+def legend_labels(classes: list[str]) -> str:
+    """A Vega expression that names each class index in a legend as the file names it."""
+    return f"{json.dumps(classes)}[datum.value] || datum.label"
+
+
+def spread_hint(own: OwnData) -> str:
+    """A word about standardising when the features' scales differ by 10 times or more."""
+    std = own.X.double().std(dim=0) if len(own) > 1 else torch.ones(own.n_features)
+    if own.n_features < 2 or not bool((std > 0).all()):
+        return ""
+    big, small = int(std.argmax()), int(std.argmin())
+    if std[big] < 10 * std[small]:
+        return ""
+    return (f"'{own.feature_names[big]}' spreads {float(std[big] / std[small]):.0f} times "
+            f"wider than '{own.feature_names[small]}' (standard deviations "
+            f"{float(std[big]):.3g} and {float(std[small]):.3g}): the wide one drowns the "
+            "other until the features are standardised.")
 
 
 def _show(value: Any) -> str:

@@ -22,7 +22,7 @@ from torch import nn
 
 from ml101 import style
 from ml101.losses import class_probabilities
-from ml101.own_data import PLANE, plane_scale
+from ml101.own_data import PLANE, legend_labels, plane_scale
 from ml101.training.trainer import Trainer
 
 GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
@@ -255,6 +255,8 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
     heat["transform"] = g.transforms() + named
     cls_scale = {"domain": domain, "range": colors}
     below = {"orient": "bottom", "direction": "horizontal"}
+    if t.cfg.own is not None and t.cfg.dataset != "draw":  # the file's own class names
+        below["labelExpr"] = legend_labels(t.cfg.own.classes)
     pts = {
         "data": {"values": points if points is not None else points_records(t)},
         # a few points (XOR's four) are drawn large enough to see

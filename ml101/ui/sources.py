@@ -109,7 +109,7 @@ def csv_source(p: str) -> OwnData:
                  icon=":material/block:")
         own = kept
     st.session_state[f"{p}_csv_kept"] = own
-    st.caption(("The example file (upload yours above): " if example else "")
+    st.caption(("The example file (upload yours under Your data): " if example else "")
                + own.summary() + ".")
     return own
 

@@ -26,7 +26,7 @@ from ml101.data import loader as batches
 from ml101.data.code import code_for
 from ml101.data.loader import LoaderConfig, Plan, Position
 from ml101.datasets import DATASETS, MAX_NOISE, split_sizes
-from ml101.own_data import SOURCES, plane_scale
+from ml101.own_data import SOURCES, legend_labels, plane_scale
 from ml101.ui import controls, layout, sources, state
 from ml101.ui.layout import explain, picture_px, show_code
 from ml101.ui.player import Player, Tick, Transport
@@ -483,7 +483,9 @@ def _batch_beside(view: Loader, at: Position) -> None:
     drawn = cfg.dataset == sources.DRAW
     spec = charts.scatter_spec(f"Batch {b + 1} in the data", height, len(scatter),
                                names, font_scale=_fonts(),  # type: ignore[arg-type]
-                               scale=plane_scale() if drawn else None)
+                               scale=plane_scale() if drawn else None,
+                               class_labels=legend_labels(cfg.own.classes)
+                               if cfg.dataset == sources.CSV else None)
     if drawn:  # the plane takes clicks: the points are the learner's drawing
         spec["width"] = height
         sources.plane(P, spec, data=scatter,

@@ -29,7 +29,7 @@ from ml101.models import (
     parse_hidden,
 )
 from ml101.optimizers import OPTIMIZERS
-from ml101.own_data import SOURCES, OwnData, points_of
+from ml101.own_data import SOURCES, OwnData, points_of, spread_hint
 from ml101.runtime import BudgetError, seeded
 from ml101.training import checkpoints as ckpt
 from ml101.training import presets
@@ -205,6 +205,10 @@ def _settings() -> tuple[Callable[[], RunConfig], str, str]:
     spec = own.spec if own is not None else DATASETS.get(ds_key, DATASETS["moons"])
     if own is not None:
         _fit_loss(own)
+        hint = spread_hint(own)
+        if hint and not st.session_state.get("tr_std"):
+            st.caption(f":material/straighten: {hint} Try **Standardise the features** "
+                       "under Data.")
     if ds_key == "spiral":
         st.caption("The lesson's spiral block calls `np.pi` but never imports numpy: run as "
                    "written it stops with `NameError: name 'np' is not defined`. Here "
