@@ -288,7 +288,7 @@ def test_a_label_column_that_cannot_be_one_keeps_the_label_before(open_app: Open
 def test_without_an_upload_the_csv_source_shows_the_example(open_app: OpenPage) -> None:
     at = open_app("dataloader", dl_ds="csv")
     assert_clean(at)
-    assert "The example file (upload yours above)" in shown_text(at)
+    assert "The example file (upload yours under Your data)" in shown_text(at)
     assert metric(at, "Samples in the dataset") == "150"
 
 

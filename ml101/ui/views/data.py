@@ -64,6 +64,7 @@ SPEEDS = (0.5, 1, 2, 4, 8)  # batches per second
 # it plays, the stepper is not drawn: a browser sending ticks can send back the value of a
 # widget the server has just moved, and the stepper would jump back.
 AT, CREDIT, SYNC = f"{P}_at", f"{P}_credit", f"{P}_sync"
+BUILT = f"{P}_built"  # state.rebuilt's slot: the data, split and plan of the settings shown
 MAX_TILES = 24  # images of a batch drawn beside the index map
 # The index map's width and the height its epochs may fill, and the scatter's size beside
 # it (on a laptop, on a projector), all relative to layout.picture_px().
@@ -216,20 +217,25 @@ def _scene(values: dict[str, Any]) -> None:
 
 
 def _build(cfg: LoaderConfig, stepper: DeltaGenerator) -> Loader:
-    """The dataset, the split, the plan and the index map's cells for these settings."""
-    if cfg.is_images:
-        n = cfg.n_samples
-        with st.spinner(f"Drawing {n} PNG images into a temporary folder..."):
-            _folder, dataset = shapes_folder(n // len(image_folder.SHAPES), cfg.seed)
-    else:
-        dataset = batches.make_points(cfg)
-    served, train_idx, val_idx = batches.split(dataset, cfg)
-    plan = batches.plan(len(dataset), served, train_idx, val_idx, cfg)  # type: ignore[arg-type]
+    """The dataset, the split, the plan and the index map's cells for these settings,
+    built when they change and kept in the session until then (a 20,000-row upload
+    would otherwise be split and planned again on every tick)."""
     width = picture_px()
-    grid = charts.grid(plan.n_train, cfg.batch_size, cfg.epochs, round(width * MAP_WIDTH),
-                       round(width * MAP_HEIGHT))
-    return Loader(cfg, dataset, served, plan, grid, charts.index_map_frame(plan, cfg, grid),
-                  stepper)
+
+    def build() -> tuple[Dataset, Dataset, Plan, charts.Grid, pd.DataFrame]:
+        if cfg.is_images:
+            n = cfg.n_samples
+            with st.spinner(f"Drawing {n} PNG images into a temporary folder..."):
+                _folder, dataset = shapes_folder(n // len(image_folder.SHAPES), cfg.seed)
+        else:
+            dataset = batches.make_points(cfg)
+        served, train_idx, val_idx = batches.split(dataset, cfg)
+        plan = batches.plan(len(dataset), served, train_idx, val_idx, cfg)  # type: ignore[arg-type]
+        grid = charts.grid(plan.n_train, cfg.batch_size, cfg.epochs, round(width * MAP_WIDTH),
+                           round(width * MAP_HEIGHT))
+        return dataset, served, plan, grid, charts.index_map_frame(plan, cfg, grid)
+
+    return Loader(cfg, *state.rebuilt(BUILT, (cfg, width), build), stepper)
 
 
 def _position() -> Position:
