@@ -24,6 +24,7 @@ from ml101.training.trainer import Trainer
 from ml101.ui.views import training as view
 from tests.app.contract import (
     CODE_TITLE,
+    own_files,
     run_script,
     screen,
     set_control,
@@ -234,10 +235,8 @@ def _printed_numbers_are_on_screen(at: AppTest) -> None:
     scripts = _scripts(at)
     assert scripts
     shown = screen(at)
-    own = _runs(at)[0][1].cfg.own  # a learner's table: the script reads its file
-    files = {own.file_name: own.data} if own is not None else None
-    for script in scripts:
-        missing = unmatched(run_script(script, files=files), shown)
+    for script in scripts:  # beside the learner's file, if it reads one
+        missing = unmatched(run_script(script, files=own_files(at)), shown)
         assert not missing, missing[:12]
 
 
