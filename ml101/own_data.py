@@ -740,7 +740,8 @@ def plane_spec(points: list[Point], size: int, title: str = "Click to add points
             "y": {**axis, "field": "y", "title": "y"},
             "color": {"field": "class", "type": "nominal", "title": "class",
                       "scale": {"domain": list(range(MAX_CLASSES)), "range": list(style.SERIES)},
-                      "legend": {"orient": "top", "values": sorted(rank.values())}},
+                      "legend": {"orient": "top", "values": sorted(rank.values())}
+                      if points else None},
         },
     }
     return {"title": title, "width": size, "height": size, "layer": [dots],
