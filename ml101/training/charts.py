@@ -26,6 +26,7 @@ from ml101.own_data import PLANE, legend_labels, plane_scale
 from ml101.training.trainer import Trainer
 
 GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
+MAX_DRAWN = 5000  # points drawn on the map: the catalogue's largest dataset, whole
 RARE_SHARE = 0.25  # a class under this share of the validation set is "rare"
 MARKS = {"best": style.SERIES[2], "shown": style.MUTED}
 CURVES = ("train loss", "val loss")
@@ -208,14 +209,23 @@ def _grid_values(t: Trainer, probs: torch.Tensor) -> tuple[list[Any], list[Spec]
 
 
 def points_records(t: Trainer) -> list[dict[str, Any]]:
-    """The data on top of the map: training points, then validation points (if split)."""
-    sets = [("train", t.raw_train, t.y_train.reshape(-1).long())]
+    """The data on top of the map: training points, then validation points (if split);
+    past MAX_DRAWN of them, every k-th (a 20,000-row upload would send megabytes a tick)."""
+    X, labels = t.raw_train, t.y_train.reshape(-1).long()
+    names = ["train"] * t.n_train
     if t.cfg.val_fraction:
-        sets.append(("validation", t.raw_val, t.labels_val))
+        X, labels = torch.cat([X, t.raw_val]), torch.cat([labels, t.labels_val])
+        names += ["validation"] * t.n_val
+    k = drawn_every(t)
     return [{"x": round(x, 4), "y": round(y, 4), "cls": c, "set": name}
-            for name, X, labels in sets
-            for x, y, c in zip(X[:, 0].tolist(), X[:, 1].tolist(), labels.tolist(),
-                               strict=True)]
+            for x, y, c, name in zip(X[::k, 0].tolist(), X[::k, 1].tolist(),
+                                     labels[::k].tolist(), names[::k], strict=True)]
+
+
+def drawn_every(t: Trainer) -> int:
+    """Which points the map draws: every k-th, so that at most MAX_DRAWN go on it."""
+    shown = t.n_train + (t.n_val if t.cfg.val_fraction else 0)
+    return max(1, math.ceil(shown / MAX_DRAWN))
 
 
 def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
@@ -249,7 +259,7 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
                                          "scale": {"domain": [1 / k, 1], "range": [0.1, 0.5]}}}}
     if drawn:
         heat["mark"]["clip"] = True
-    g = grid or _Grid(t, GRID)
+    g = grid or _kept(t)["grid"]
     values, named = _grid_values(t, decision_grid(t, model, grid=g))
     heat["data"] = {"values": values}
     heat["transform"] = g.transforms() + named
@@ -258,7 +268,7 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
     if t.cfg.own is not None and t.cfg.dataset != "draw":  # the file's own class names
         below["labelExpr"] = legend_labels(t.cfg.own.classes)
     pts = {
-        "data": {"values": points if points is not None else points_records(t)},
+        "data": {"values": points if points is not None else _kept(t)["points"]},
         # a few points (XOR's four) are drawn large enough to see
         "mark": {"type": "point", "size": 28 if t.n_train > 50 else 110, "strokeWidth": 1.2,
                  "filled": False},
@@ -300,14 +310,20 @@ def _same_weights(model: nn.Module, seen: list[torch.Tensor] | None) -> bool:
 _cache: weakref.WeakKeyDictionary[Trainer, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def boundary_spec_cached(t: Trainer, size: int = 320, title: str = "Decision boundary",
-                         legend: bool = True) -> Spec:
-    """`boundary_spec` of the live model, recomputed only when its weights (or the look
-    asked for) changed; the grid and the data points are built once per run."""
+def _kept(t: Trainer) -> dict[str, Any]:
+    """What a run's maps share, built once per run: the grid, the points, the last map."""
     c = _cache.get(t)
     if c is None:
         c = {"grid": _Grid(t, GRID), "points": points_records(t), "seen": None, "look": None}
         _cache[t] = c
+    return c
+
+
+def boundary_spec_cached(t: Trainer, size: int = 320, title: str = "Decision boundary",
+                         legend: bool = True) -> Spec:
+    """`boundary_spec` of the live model, recomputed only when its weights (or the look
+    asked for) changed; the grid and the data points are built once per run."""
+    c = _kept(t)
     look = (size, title, legend)
     if c["look"] != look or not _same_weights(t.model, c["seen"]):
         c["spec"] = boundary_spec(t, size=size, grid=c["grid"], points=c["points"],

@@ -19,7 +19,7 @@ import streamlit as st
 
 from ml101 import own_data
 from ml101.own_data import CsvError, DrawError, OwnData, Point, Table
-from ml101.ui import controls
+from ml101.ui import controls, state
 
 CSV, DRAW = "csv", "draw"
 TABLE, POINTS = "own_table", "own_points"
@@ -102,8 +102,8 @@ def csv_source(p: str) -> OwnData:
     if kept is None or kept.digest != table.digest:
         kept = own_data.default_dataset(table)
     position = next((c.position for c in table.columns if c.name == label), kept.label)
-    try:
-        own = own_data.to_dataset(table, position)
+    try:  # the tensors are made once per file and label, not on every rerun
+        own = kept if position == kept.label else own_data.to_dataset(table, position)
     except CsvError as err:
         st.error(f"{err} Still using the label column '{kept.label_name}'.",
                  icon=":material/block:")
@@ -256,8 +256,9 @@ def drawn_source(p: str, min_classes: int = own_data.MIN_CLASSES
                + (f"Up to {cap} points travel in the page's link: copy it to share this "
                   "drawing." if n <= cap else
                   f"More than the {cap} a link carries: download the CSV to keep them."))
-    try:
-        return own_data.drawn_data(points, min_classes), ""
+    try:  # read again only when the drawing changed
+        return state.rebuilt(f"{p}_drawn", (tuple(points), min_classes),
+                             lambda: own_data.drawn_data(points, min_classes)), ""
     except CsvError as err:
         return None, str(err)
 

@@ -38,6 +38,7 @@ from ml101.training.charts import (
     boundary_spec_cached,
     confusion_spec,
     curves_spec,
+    drawn_every,
     per_class_accuracy,
     rare_class,
 )
@@ -427,6 +428,10 @@ def _picture(on: OnScreen) -> None:
 
 def _boundary(on: OnScreen, t: Trainer, spec: dict[str, Any], label: str = "") -> None:
     """A run's decision boundary; over a drawing, the plane that takes more points."""
+    every = drawn_every(t)
+    if every > 1:
+        st.caption(f"Every {every}th point is drawn: {t.n_train + t.n_val:,} would hide the "
+                   "map.")
     if on.cfg.dataset == sources.DRAW:
         if is_presenting():
             spec = {**spec, "config": _PROJECTED}
