@@ -15,6 +15,7 @@ column and says what is allowed.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -670,6 +671,7 @@ _FRUIT = {"apple": ((165, 7.4, 7.3, 0.78), (18, 0.4, 0.4, 0.05)),
           "orange": ((190, 7.7, 7.9, 0.77), (22, 0.4, 0.4, 0.04))}
 
 
+@functools.cache
 def example_csv(per_class: int = 50, seed: int = 5) -> bytes:
     """A small made-up table to start from: four measurements of three kinds of fruit,
     with the kind written as text (so the page shows how text becomes class indices)."""

@@ -110,7 +110,8 @@ def csv_source(p: str) -> OwnData:
         own = kept
     st.session_state[f"{p}_csv_kept"] = own
     st.caption(("The example file (upload yours under Your data): " if example else "")
-               + own.summary() + ".")
+               + own.summary() + ". Classes: "
+               + " · ".join(f"{name} → {i}" for i, name in enumerate(own.classes)) + ".")
     return own
 
 
