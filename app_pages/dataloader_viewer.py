@@ -10,6 +10,7 @@ page_header(
     "each one among the data, collated into tensors.",
 )
 loader = data.stage()  # the index map and the batch beside the controls that move them
+data.own_table(loader)  # a learner's own table: first rows, columns, classes
 data.batch_count(loader)  # len(loader) and the short last batch
 data.collated(loader)  # what default_collate makes of the current batch
 data.what_is_going_on()

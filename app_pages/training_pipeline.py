@@ -10,6 +10,7 @@ page_header(
     "the best weights, save or load checkpoints, and copy the code that prints these numbers.",
 )
 run = training.stage_section()
+training.own_table_section(run)  # a learner's own table: first rows, columns, classes
 training.rewind_section(run)
 training.history_section(run)
 training.explain_section(run)

@@ -187,16 +187,20 @@ def scatter_frame(X: torch.Tensor, y: torch.Tensor, p: Plan, batch: list[int]) -
     role[p.val_indices] = "validation"
     role[batch] = "current batch"
     xy = X[:, :2].numpy()
-    return pd.DataFrame({"index": np.arange(p.n_total), "x1": xy[:, 0], "x2": xy[:, 1],
+    second = xy[:, 1] if xy.shape[1] > 1 else np.zeros(len(xy), dtype=xy.dtype)
+    return pd.DataFrame({"index": np.arange(p.n_total), "x1": xy[:, 0], "x2": second,
                          "class": y.reshape(len(y), -1)[:, 0].to(torch.int64).numpy(),
                          "role": role})
 
 
 def scatter_spec(title: str, height_px: int, n_points: int,
                  feature_names: tuple[str, str] = ("x[0]", "x[1]"),
-                 font_scale: float = 1.0) -> dict[str, Any]:
+                 font_scale: float = 1.0, scale: dict[str, Any] | None = None,
+                 class_labels: str | None = None) -> dict[str, Any]:
     """Vega-Lite: all points faint, the current batch bold and ringed, validation hollow.
-    A few points are drawn big, thousands small."""
+    A few points are drawn big, thousands small. `scale` fixes both axes (a drawing
+    plane's); by default they fit the data. `class_labels`, a Vega expression, names the
+    classes in the legend (a learner's file names them)."""
     faint = min(max(8000 / max(n_points, 1), 25), 160)
     bold = max(110, faint * 1.6)
     def only(role: str, mark: dict[str, Any]) -> dict[str, Any]:
@@ -208,11 +212,12 @@ def scatter_spec(title: str, height_px: int, n_points: int,
         "height": height_px,
         "encoding": {
             "x": {"field": "x1", "type": "quantitative", "title": feature_names[0],
-                  "scale": {"zero": False}},
+                  "scale": scale or {"zero": False}},
             "y": {"field": "x2", "type": "quantitative", "title": feature_names[1],
-                  "scale": {"zero": False}},
+                  "scale": scale or {"zero": False}},
             "color": {"field": "class", "type": "nominal", "scale": {"range": list(style.SERIES)},
-                      "legend": {"orient": "top", "title": "class", "symbolOpacity": 1}},
+                      "legend": {"orient": "top", "title": "class", "symbolOpacity": 1,
+                                 **({"labelExpr": class_labels} if class_labels else {})}},
             "tooltip": [{"field": "index", "type": "quantitative"},
                         {"field": "class", "type": "nominal"},
                         {"field": "role", "type": "nominal"},

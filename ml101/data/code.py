@@ -6,6 +6,7 @@ from __future__ import annotations
 from ml101.data import image_folder
 from ml101.data.loader import VAL_SHOWN, LoaderConfig
 from ml101.datasets import DATASETS, generator_call, generator_source
+from ml101.own_data import reading_code
 
 
 def code_for(cfg: LoaderConfig, epoch: int, batch: int) -> str:
@@ -28,10 +29,19 @@ def code_for(cfg: LoaderConfig, epoch: int, batch: int) -> str:
                   "dataset = ShapesFolder(folder)",
                   "print(f'{len(dataset)} images, classes {dataset.classes}')"]
     else:
-        spec = DATASETS[cfg.dataset]
-        call = generator_call(cfg.dataset, cfg.n_samples, cfg.noise, cfg.n_classes,
-                              f"torch.Generator().manual_seed({cfg.seed})")
-        lines += [generator_source(cfg.dataset), "",
+        if cfg.own is not None:
+            lines.insert(2, "import pandas as pd")
+            data = [reading_code(cfg.own)]
+            if cfg.own.n_classes == 2:
+                data.append("y = y.float().unsqueeze(1)  # two classes: float targets of "
+                            "shape (N, 1), as BCE losses expect")
+            made = f"dataset = PointsDataset(X, y)  # {cfg.own.summary()}"
+        else:
+            call = generator_call(cfg.dataset, cfg.n_samples, cfg.noise, cfg.n_classes,
+                                  f"torch.Generator().manual_seed({cfg.seed})")
+            data = [generator_source(cfg.dataset)]
+            made = f"dataset = PointsDataset(*{call})  # {DATASETS[cfg.dataset].label}"
+        lines += [*data, "",
                   "class PointsDataset(Dataset):",
                   "    def __init__(self, X, y):",
                   "        self.X, self.y = X, y",
@@ -41,8 +51,7 @@ def code_for(cfg: LoaderConfig, epoch: int, batch: int) -> str:
                   "",
                   "    def __getitem__(self, idx):",
                   "        return self.X[idx], self.y[idx]",
-                  "", "",
-                  f"dataset = PointsDataset(*{call})  # {spec.label}"]
+                  "", "", made]
     shuffle, drop = cfg.shuffle, cfg.drop_last
     if cfg.val_percent:
         lines += ["",

@@ -24,7 +24,8 @@ from torch.utils.data import (
 
 from ml101 import runtime
 from ml101.data import image_folder
-from ml101.datasets import ArrayDataset, check_args, make_dataset, split_sizes
+from ml101.datasets import DATASETS, ArrayDataset, check_args, make_dataset, split_sizes
+from ml101.own_data import SOURCES, OwnData
 
 IMAGES = "shapes"  # the image-folder dataset, beside the catalogue of point datasets
 MAX_BATCH = 512
@@ -49,10 +50,18 @@ class LoaderConfig:
     seed: int = 0
     val_percent: int = 0
     epochs: int = 3
+    own: OwnData | None = None  # the learner's table, for the sources "csv" and "draw"
 
     @property
     def is_images(self) -> bool:
         return self.dataset == IMAGES
+
+    @property
+    def n_features(self) -> int:
+        """Features per point (the image folder has none to plot)."""
+        if self.own is not None:
+            return self.own.n_features
+        return DATASETS[self.dataset].n_features if self.dataset in DATASETS else 0
 
 
 def check(cfg: LoaderConfig) -> LoaderConfig:
@@ -62,6 +71,10 @@ def check(cfg: LoaderConfig) -> LoaderConfig:
             raise ValueError(f"the shapes folder holds a multiple of {len(image_folder.SHAPES)} "
                              f"images (one per shape), not {cfg.n_samples}")
         image_folder.check_per_class(cfg.n_samples // len(image_folder.SHAPES))
+    elif cfg.dataset in SOURCES:
+        if cfg.own is None or cfg.own.source != cfg.dataset or len(cfg.own) != cfg.n_samples:
+            raise ValueError(f"the source {cfg.dataset!r} needs its table, with "
+                             f"{cfg.n_samples} rows")
     else:
         check_args(cfg.dataset, cfg.n_samples, cfg.noise, cfg.seed, cfg.n_classes)
     if not 1 <= cfg.batch_size <= MAX_BATCH:
@@ -81,6 +94,8 @@ def batch_count(n: int, batch_size: int, drop_last: bool) -> int:
 
 def make_points(cfg: LoaderConfig) -> ArrayDataset:
     """The point dataset the settings describe (the image folder is built by the page)."""
+    if cfg.own is not None:
+        return cfg.own.dataset()
     return make_dataset(cfg.dataset, cfg.n_samples, cfg.noise, cfg.seed, cfg.n_classes)
 
 

@@ -22,9 +22,11 @@ from torch import nn
 
 from ml101 import style
 from ml101.losses import class_probabilities
+from ml101.own_data import PLANE, legend_labels, plane_scale
 from ml101.training.trainer import Trainer
 
 GRID = 40  # cells per side of the decision map: 1,600 points, one forward pass
+MAX_DRAWN = 5000  # points drawn on the map: the catalogue's largest dataset, whole
 RARE_SHARE = 0.25  # a class under this share of the validation set is "rare"
 MARKS = {"best": style.SERIES[2], "shown": style.MUTED}
 # Vega's point shapes, one per class (up to the page's 8), so classes differ by more than hue
@@ -155,9 +157,11 @@ class _Grid:
     sits at column i % res, row i // res (x varies fastest)."""
 
     def __init__(self, t: Trainer, res: int) -> None:
-        X = torch.cat([t.X_train, t.X_val])
+        X = torch.cat([t.raw_train, t.raw_val])
         lo, hi = X.min(0).values, X.max(0).values
         pad = 0.1 * (hi - lo) + 1e-3
+        if t.cfg.dataset == "draw":  # the drawing plane, whatever has been drawn on it
+            lo, hi, pad = torch.full((2,), -PLANE), torch.full((2,), PLANE), torch.zeros(2)
         xs = torch.linspace(float(lo[0] - pad[0]), float(hi[0] + pad[0]), res)
         ys = torch.linspace(float(lo[1] - pad[1]), float(hi[1] + pad[1]), res)
         gx, gy = torch.meshgrid(xs, ys, indexing="xy")
@@ -187,7 +191,7 @@ def decision_grid(t: Trainer, model: nn.Module | None = None, res: int = GRID,
     was_training = m.training
     m.eval()
     with torch.inference_mode():
-        probs = class_probabilities(m(g.pts), t.spec.sigmoid_head)
+        probs = class_probabilities(m(t.inputs(g.pts)), t.spec.sigmoid_head)
     m.train(was_training)
     return probs
 
@@ -210,14 +214,23 @@ def _grid_values(t: Trainer, probs: torch.Tensor) -> tuple[list[Any], list[Spec]
 
 
 def points_records(t: Trainer) -> list[dict[str, Any]]:
-    """The data on top of the map: training points, then validation points (if split)."""
-    sets = [("train", t.X_train, t.y_train.reshape(-1).long())]
+    """The data on top of the map: training points, then validation points (if split);
+    past MAX_DRAWN of them, every k-th (a 20,000-row upload would send megabytes a tick)."""
+    X, labels = t.raw_train, t.y_train.reshape(-1).long()
+    names = ["train"] * t.n_train
     if t.cfg.val_fraction:
-        sets.append(("validation", t.X_val, t.labels_val))
+        X, labels = torch.cat([X, t.raw_val]), torch.cat([labels, t.labels_val])
+        names += ["validation"] * t.n_val
+    k = drawn_every(t)
     return [{"x": round(x, 4), "y": round(y, 4), "cls": c, "set": name}
-            for name, X, labels in sets
-            for x, y, c in zip(X[:, 0].tolist(), X[:, 1].tolist(), labels.tolist(),
-                               strict=True)]
+            for x, y, c, name in zip(X[::k, 0].tolist(), X[::k, 1].tolist(),
+                                     labels[::k].tolist(), names[::k], strict=True)]
+
+
+def drawn_every(t: Trainer) -> int:
+    """Which points the map draws: every k-th, so that at most MAX_DRAWN go on it."""
+    shown = t.n_train + (t.n_val if t.cfg.val_fraction else 0)
+    return max(1, math.ceil(shown / MAX_DRAWN))
 
 
 def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
@@ -229,8 +242,12 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
     narrow column."""
     k = t.cfg.n_classes
     colors, domain = list(style.SERIES[:k]), list(range(k))
-    x = {"field": "x", "type": "quantitative", "title": "x₁"}
-    y = {"field": "y", "type": "quantitative", "title": "x₂"}
+    names = t.cfg.own.feature_names if t.cfg.own is not None else ("x₁", "x₂")
+    x = {"field": "x", "type": "quantitative", "title": names[0]}
+    y = {"field": "y", "type": "quantitative", "title": names[1]}
+    drawn = t.cfg.dataset == "draw"
+    if drawn:  # the drawing plane's fixed axes, so a click lands where the pointer is
+        x["scale"] = y["scale"] = plane_scale()
     cells = {"x": x, "x2": {"field": "x2"}, "y": y, "y2": {"field": "y2"}}
     if k == 2:
         heat = {"mark": {"type": "rect"},
@@ -246,20 +263,24 @@ def boundary_spec(t: Trainer, model: nn.Module | None = None, size: int = 320,
                              "opacity": {"field": "conf", "type": "quantitative",
                                          "legend": None,
                                          "scale": {"domain": [1 / k, 1], "range": [0.1, 0.5]}}}}
-    g = grid or _Grid(t, GRID)
+    if drawn:
+        heat["mark"]["clip"] = True
+    g = grid or _kept(t)["grid"]
     values, named = _grid_values(t, decision_grid(t, model, grid=g))
     heat["data"] = {"values": values}
     heat["transform"] = g.transforms() + named
     cls_scale = {"domain": domain, "range": colors}
     below = {"orient": "bottom", "direction": "horizontal"}
+    if t.cfg.own is not None and t.cfg.dataset != "draw":  # the file's own class names
+        below["labelExpr"] = legend_labels(t.cfg.own.classes)
     pts = {
-        "data": {"values": points if points is not None else points_records(t)},
+        "data": {"values": points if points is not None else _kept(t)["points"]},
         # a few points (XOR's four) are drawn large enough to see
         "mark": {"type": "point", "size": 28 if t.n_train > 50 else 110, "strokeWidth": 1.2,
                  "filled": False},
         "encoding": {
-            "x": {"field": "x", "type": "quantitative"},
-            "y": {"field": "y", "type": "quantitative"},
+            "x": {k: v for k, v in x.items() if k != "title"},
+            "y": {k: v for k, v in y.items() if k != "title"},
             "color": {"field": "cls", "type": "nominal", "title": "class",
                       "scale": cls_scale, "legend": below if legend else None},
             "fill": {"condition": {"test": "datum.set === 'train'", "field": "cls",
@@ -296,14 +317,20 @@ def _same_weights(model: nn.Module, seen: list[torch.Tensor] | None) -> bool:
 _cache: weakref.WeakKeyDictionary[Trainer, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
-def boundary_spec_cached(t: Trainer, size: int = 320, title: str = "Decision boundary",
-                         legend: bool = True) -> Spec:
-    """`boundary_spec` of the live model, recomputed only when its weights (or the look
-    asked for) changed; the grid and the data points are built once per run."""
+def _kept(t: Trainer) -> dict[str, Any]:
+    """What a run's maps share, built once per run: the grid, the points, the last map."""
     c = _cache.get(t)
     if c is None:
         c = {"grid": _Grid(t, GRID), "points": points_records(t), "seen": None, "look": None}
         _cache[t] = c
+    return c
+
+
+def boundary_spec_cached(t: Trainer, size: int = 320, title: str = "Decision boundary",
+                         legend: bool = True) -> Spec:
+    """`boundary_spec` of the live model, recomputed only when its weights (or the look
+    asked for) changed; the grid and the data points are built once per run."""
+    c = _kept(t)
     look = (size, title, legend)
     if c["look"] != look or not _same_weights(t.model, c["seen"]):
         c["spec"] = boundary_spec(t, size=size, grid=c["grid"], points=c["points"],

@@ -16,6 +16,7 @@ from ml101.datasets import DATASETS, generator_call, generator_source
 from ml101.losses import FOCAL_SOURCE, LOSSES, n_outputs
 from ml101.models import model_source
 from ml101.optimizers import OPTIMIZERS
+from ml101.own_data import STANDARDIZE_CODE, reading_code
 from ml101.training.config import RunConfig, optimizer_kwargs, run_split
 from ml101.training.saving import SaveDemo
 
@@ -38,7 +39,8 @@ def _training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:
     the live run got, so the printed numbers are the ones on screen)."""
     spec = cfg.spec()
     epochs = min(cfg.epochs, max_epochs) if max_epochs is not None else cfg.epochs
-    n = DATASETS[cfg.dataset].default_size if cfg.dataset == "xor" else cfg.n_samples
+    n = (DATASETS[cfg.dataset].default_size if cfg.dataset == "xor" else
+         len(cfg.own) if cfg.own is not None else cfg.n_samples)
     n_train, n_val = run_split(n, cfg.val_fraction)
     binary = n_outputs(cfg.loss, cfg.n_classes) == 1
     threshold = "0.5" if spec.sigmoid_head else "0.0"
@@ -54,6 +56,16 @@ def _training_script(cfg: RunConfig, max_epochs: int | None = None) -> str:
     val_idx = "perm[n_train:]" if n_val else "perm[:n_train]  # validate on the training data"
     imports = ["import math", "", "import torch", "import torch.nn as nn",
                "import torch.optim as optim"]
+    if cfg.own is not None:
+        imports.insert(2, "import pandas as pd")
+        source, data = "", (f"# Data: the file, read as the page read it; then split and "
+                            f"shuffled by a generator of its own\n{reading_code(cfg.own)}")
+    else:
+        source = f"{generator_source(cfg.dataset).rstrip()}\n\n\n"
+        data = ("# Data: built by its own generator, then split and shuffled by a second "
+                "one\ngenerator = torch.Generator().manual_seed(seed)\n"
+                f"X, y = {generator_call(cfg.dataset, n, cfg.noise, cfg.n_classes)}")
+    scale = f"\n{STANDARDIZE_CODE}" if cfg.standardize else ""
     if cfg.loss == "focal":
         imports.append("import torch.nn.functional as F")
     skip = ("        if len(xb) < 2:\n"
@@ -73,15 +85,10 @@ seed = {cfg.seed}
 torch.manual_seed(seed)  # weights and dropout draw from here
 
 
-{generator_source(cfg.dataset).rstrip()}
-
-
-{model_source(spec)}
+{source}{model_source(spec)}
 {focal}
 
-# Data: built by its own generator, then split and shuffled by a second one
-generator = torch.Generator().manual_seed(seed)
-X, y = {generator_call(cfg.dataset, n, cfg.noise, cfg.n_classes)}
+{data}
 labels = y.reshape(-1).long()
 y = {target}
 shuffle = torch.Generator().manual_seed(seed + 1)
@@ -89,7 +96,7 @@ perm = torch.randperm(len(X), generator=shuffle)
 n_train = {n_train}
 train_idx, val_idx = perm[:n_train], {val_idx}
 X_train, y_train = X[train_idx], y[train_idx]
-X_val, y_val, labels_val = X[val_idx], y[val_idx], labels[val_idx]
+X_val, y_val, labels_val = X[val_idx], y[val_idx], labels[val_idx]{scale}
 
 model = MLP()
 criterion = {criterion}

@@ -8,7 +8,7 @@ the input `code.code_for` turns into a script.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from torch import optim
@@ -17,6 +17,7 @@ from ml101 import optimizers
 from ml101.datasets import DATASETS, split_sizes
 from ml101.losses import LOSSES, check_loss, n_outputs
 from ml101.models import ModelSpec
+from ml101.own_data import SOURCES, OwnData, from_portable, portable
 
 # The optimizers this page trains with, as its selectbox labels them (momentum is fixed at 0.9).
 TRAINING_OPTIMIZERS: dict[str, str] = {
@@ -61,23 +62,41 @@ class RunConfig:
     seed: int = 0
     bug: str = "none"
     restore_best: bool = False  # load the best epoch's weights when training ends
+    own: OwnData | None = None  # the learner's table, for the sources "csv" and "draw"
+    standardize: bool = False  # scale each feature by the training rows' mean and std
+
+    @property
+    def n_features(self) -> int:
+        return self.own.n_features if self.own is not None else \
+            DATASETS[self.dataset].n_features
 
     def spec(self) -> ModelSpec:
         sigmoid_head = LOSSES[self.loss].sigmoid_head and self.bug != "logits_to_bce"
-        return ModelSpec(DATASETS[self.dataset].n_features, self.hidden,
+        return ModelSpec(self.n_features, self.hidden,
                          n_outputs(self.loss, self.n_classes), self.activation, self.dropout,
                          self.batch_norm, sigmoid_head)
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        """Plain values only (a checkpoint loads with weights_only=True); a learner's
+        table travels as its file's bytes."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
         d["hidden"] = list(self.hidden)
+        d["own"] = None if self.own is None else portable(self.own)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RunConfig:
         known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
         known["hidden"] = tuple(int(h) for h in known.get("hidden", ()))
+        if known.get("own") is not None:
+            known["own"] = from_portable(known["own"])
         return cls(**known)
+
+
+def with_own(cfg: RunConfig, own: OwnData) -> RunConfig:
+    """`cfg` training on a learner's table: its size and classes come from the table."""
+    return replace(cfg, dataset=own.source, own=own, n_samples=len(own), noise=0.0,
+                   n_classes=own.n_classes)
 
 
 # On CPU torch.optim's default is a Python loop over the parameters (it picks foreach by
@@ -101,6 +120,10 @@ def build_optimizer(key: str, params: Any, lr: float, weight_decay: float) -> op
 
 def check_config(cfg: RunConfig) -> None:
     """Refuse a config that cannot run, before allocating, with what is allowed."""
+    if (cfg.dataset in SOURCES) != (cfg.own is not None) or (
+            cfg.own is not None and (cfg.own.source, len(cfg.own), cfg.own.n_classes)
+            != (cfg.dataset, cfg.n_samples, cfg.n_classes)):
+        raise ValueError(f"the dataset {cfg.dataset!r} and the table given do not agree")
     check_loss(cfg.loss, cfg.n_classes)
     if cfg.optimizer not in TRAINING_OPTIMIZERS:
         raise ValueError(f"unknown optimizer {cfg.optimizer!r}")

@@ -35,6 +35,7 @@ from ml101 import runtime
 from ml101.datasets import make_dataset
 from ml101.losses import make_loss, predict, targets_for
 from ml101.models import build_model
+from ml101.own_data import standardizer
 from ml101.runtime import check_budget, seeded
 from ml101.training.config import RunConfig, build_optimizer, check_config, run_split
 from ml101.training.lean_step import LeanStep, forward_fn
@@ -97,7 +98,8 @@ class Trainer:
         check_config(cfg)
         self.cfg = cfg
         self.spec = cfg.spec()
-        ds = make_dataset(cfg.dataset, cfg.n_samples, cfg.noise, cfg.seed, cfg.n_classes)
+        ds = (cfg.own.dataset() if cfg.own is not None else
+              make_dataset(cfg.dataset, cfg.n_samples, cfg.noise, cfg.seed, cfg.n_classes))
         n_train, n_val = run_split(len(ds), cfg.val_fraction)
         if cfg.batch_size > n_train:
             raise ValueError(f"batch size {cfg.batch_size} is larger than the {n_train} "
@@ -106,8 +108,14 @@ class Trainer:
         perm = torch.randperm(len(ds), generator=self._shuffle)
         tr, va = perm[:n_train], (perm[n_train:] if n_val else perm[:n_train])
         y = targets_for(cfg.loss, cfg.n_classes, ds.y)
-        self.X_train, self.y_train = ds.X[tr], y[tr]
-        self.X_val, self.y_val = ds.X[va], y[va]
+        # the points as they are (the pictures draw these) and as the model sees them
+        self.raw_train, self.raw_val = ds.X[tr], ds.X[va]
+        self.X_train, self.y_train = self.raw_train, y[tr]
+        self.X_val, self.y_val = self.raw_val, y[va]
+        self.scaling: tuple[torch.Tensor, torch.Tensor] | None = None
+        if cfg.standardize:
+            self.scaling = mean, std = standardizer(self.X_train)
+            self.X_train, self.X_val = (self.X_train - mean) / std, (self.X_val - mean) / std
         self.labels_val = ds.y.reshape(-1).long()[va]
         self.n_train, self.n_val = n_train, len(va)
         self._val_counts = torch.bincount(self.labels_val, minlength=cfg.n_classes).tolist()
@@ -292,6 +300,14 @@ class Trainer:
                        "the scores are so large the loss overflowed. Lower the learning rate.")
 
     # --- after training ------------------------------------------------------------------
+
+    def inputs(self, raw: torch.Tensor) -> torch.Tensor:
+        """Points as they are, turned into what the model takes (standardised, if the run
+        standardises): how a picture asks the model about any place on the plane."""
+        if self.scaling is None:
+            return raw
+        mean, std = self.scaling
+        return (raw - mean) / std
 
     def restore_best(self) -> Restored | None:
         """Load the best epoch's weights (the lesson saves them but never loads them back)

@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import TESTING_KEY
 
+from ml101.own_data import DRAWN_NAME, OwnData, drawn_csv
+from ml101.ui.sources import POINTS
 from tests.conftest import shown_text
 
 CODE_TITLE = "Show the code"
@@ -121,9 +123,22 @@ def code_panel(at: AppTest, title: str = CODE_TITLE) -> str | None:
     return None
 
 
-def run_script(code: str, timeout: float = 240) -> str:
-    """Run `code` in a fresh interpreter in a temporary folder; return what it printed."""
+def own_files(at: AppTest) -> dict[str, bytes]:
+    """The files a page's script reads beside it: every learner's table in the session
+    (an upload, the example, a drawing), by the name the script opens."""
+    found = {v.file_name: v.data for _, v in at.session_state.items() if isinstance(v, OwnData)}
+    points = at.session_state.get(POINTS)
+    if points:
+        found[DRAWN_NAME] = drawn_csv(points)
+    return found
+
+
+def run_script(code: str, timeout: float = 240, files: dict[str, bytes] | None = None) -> str:
+    """Run `code` in a fresh interpreter in a temporary folder, beside `files` (the CSV a
+    script reads, by name); return what it printed."""
     with tempfile.TemporaryDirectory() as tmp:
+        for name, data in (files or {}).items():
+            (Path(tmp) / name).write_bytes(data)
         path = Path(tmp) / "page_code.py"
         path.write_text(code, encoding="utf-8")
         done = subprocess.run([sys.executable, str(path)], cwd=tmp, capture_output=True,

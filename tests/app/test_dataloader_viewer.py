@@ -12,9 +12,11 @@ import time
 import torch
 from torch.utils.data import DataLoader, random_split
 
+from ml101 import own_data
 from ml101.datasets import make_dataset
-from tests.app.contract import code_panel
-from tests.conftest import OpenPage, assert_clean, shown_text
+from ml101.ui import sources
+from tests.app.contract import code_panel, run_script
+from tests.conftest import OpenPage, assert_clean, open_page, shown_text, widget_keys
 
 
 def metric(at, label_start: str) -> str:
@@ -22,7 +24,8 @@ def metric(at, label_start: str) -> str:
 
 
 def batch_indices(at) -> list[int]:
-    return [int(i) for i in at.dataframe[0].value["sample index"]]
+    batch = next(df.value for df in at.dataframe if "sample index" in df.value)
+    return [int(i) for i in batch["sample index"]]
 
 
 def run_code(at) -> str:
@@ -213,3 +216,131 @@ def test_a_deep_link_to_a_batch_opens_there_with_the_right_buttons(open_app: Ope
     at = open_app("dataloader", dl_e="9", dl_b="99")  # past the end: the last batch shown
     assert_clean(at)
     assert position(at) == (3, 13)
+
+
+# --- a learner's own data -----------------------------------------------------------------
+
+FRUIT = own_data.example_csv()
+
+
+def upload(at, name: str, data: bytes) -> None:
+    at.file_uploader(key="dl_csv").set_value((name, data, "text/csv")).run()
+
+
+def test_an_upload_becomes_the_dataset_and_the_code_reads_the_same_file(
+        open_app: OpenPage) -> None:
+    at = open_app("dataloader", dl_bs="16", dl_val="20")
+    text = FRUIT.decode().replace(",", ";")  # a semicolon file, as European Excel writes
+    upload(at, "my fruit.csv", text.encode())
+    assert_clean(at)
+    assert at.selectbox(key="dl_ds").value == "csv"  # the upload switched the dataset
+    assert at.selectbox(key="dl_label").value == "fruit"
+    assert metric(at, "Samples in the dataset") == "150"
+    assert metric(at, "Served by the loader") == "120"
+    shown = shown_text(at)
+    assert "150 rows of 4 features from my_fruit.csv, label 'fruit' in 3 classes" in shown
+    assert "| apple | 0 | 50 |" in shown  # the labels' mapping to class indices
+    assert "split at each semicolon" in shown and "mass_g" in shown  # the preview
+    assert "Showing 2 of the 4 features" in shown
+    code = code_panel(at)
+    assert "pd.read_csv('my_fruit.csv', sep=';', header=0" in code
+    out = run_script(code, files={"my_fruit.csv": text.encode()})
+    assert printed_batch(out) == (1, 1, batch_indices(at))
+
+
+BAD_UPLOADS = {
+    "binary.csv": (b"\x89PNG\r\n\x1a\n\x00\x00", "a PNG image"),
+    "utf16.csv": (FRUIT.decode().encode("utf-16"), "UTF-16"),
+    "nan.csv": (b"x,y,l\n1,2,a\n3,nan,b\n", "row 3, column 'y'"),
+    "spaces.csv": (b"x y l\n1 2 a\n3 4 b\n", "no comma, semicolon, tab or |"),
+    "words.csv": (b"a,b\ncat,dog\nemu,fox\n", "no column holds numbers only"),
+    "one class.csv": (b"x,l\n1,a\n2,a\n", "one class only"),
+    "prices.csv": (b"x,price\n" + b"".join(b"%d,%d\n" % (i, 3 * i) for i in range(100)),
+                   "no column can be the label"),
+    "big.csv": (b"x,l\n" + b"1,a\n" * (own_data.MAX_ROWS + 5), "20,006 rows"),
+}
+
+
+def test_a_bad_upload_says_why_and_nothing_is_lost(open_app: OpenPage) -> None:
+    at = open_app("dataloader", dl_ds="spiral")
+    for name, (data, words) in BAD_UPLOADS.items():
+        upload(at, name, data)
+        assert not at.exception
+        assert at.error and words in at.error[0].value and name in at.error[0].value, name
+        assert at.selectbox(key="dl_ds").value == "spiral"  # the dataset chosen before
+        assert metric(at, "Samples in the dataset") == "400"
+    upload(at, "fruit.csv", FRUIT)  # a good one, then a bad one: the good one stays
+    upload(at, "nan.csv", BAD_UPLOADS["nan.csv"][0])
+    assert at.selectbox(key="dl_ds").value == "csv"
+    assert metric(at, "Samples in the dataset") == "150" and "fruit.csv" in shown_text(at)
+
+
+def test_a_label_column_that_cannot_be_one_keeps_the_label_before(open_app: OpenPage) -> None:
+    at = open_app("dataloader")
+    upload(at, "fruit.csv", FRUIT)
+    at.selectbox(key="dl_label").set_value("mass_g").run()
+    assert not at.exception
+    assert "'mass_g' has 85 distinct values" in at.error[0].value
+    assert "Still using the label column 'fruit'" in at.error[0].value
+    assert "label 'fruit' in 3 classes" in shown_text(at)
+
+
+def test_without_an_upload_the_csv_source_shows_the_example(open_app: OpenPage) -> None:
+    at = open_app("dataloader", dl_ds="csv")
+    assert_clean(at)
+    assert "The example file (upload yours under Your data)" in shown_text(at)
+    assert metric(at, "Samples in the dataset") == "150"
+
+
+DRAWING = [(i - 12, (5 * i) % 41 - 20, i % 3) for i in range(24)]
+
+
+def test_a_link_reproduces_a_drawing_and_undo_and_clear_edit_it(open_app: OpenPage) -> None:
+    link = own_data.encode_points(DRAWING)
+    at = open_app("dataloader", dl_ds="draw", dl_pts=link, dl_bs="5")
+    assert_clean(at)
+    assert metric(at, "Samples in the dataset") == "24"
+    assert metric(at, "Batches per epoch") == "5"
+    assert "dl_plane_0" in widget_keys(at)  # the batch's scatter is the drawing plane
+    assert "24 points. Up to 150 points travel in the page's link" in shown_text(at)
+    out = run_script(code_panel(at), files={own_data.DRAWN_NAME: own_data.drawn_csv(DRAWING)})
+    assert printed_batch(out) == (1, 1, batch_indices(at))
+    at.button(key="dl_undo").click().run()
+    assert metric(at, "Samples in the dataset") == "23"
+    assert at.query_params["dl_pts"] == link[:-3]  # the link follows the drawing
+    at.button(key="dl_clear").click().run()
+    assert_clean(at)
+    assert "dl_pts" not in at.query_params
+    assert "no points yet" in at.info[0].value  # the bare plane waits for clicks
+    assert "dl_picture" in widget_keys(at)
+
+
+def test_a_drawing_past_the_links_cap_leaves_the_link(open_app: OpenPage) -> None:
+    at = open_app("dataloader", dl_ds="draw")
+    at.session_state[sources.POINTS] = [(i % 41 - 20, i // 41 - 20, i % 2) for i in range(200)]
+    at.run()
+    assert_clean(at)
+    assert "dl_pts" not in at.query_params
+    assert "More than the 150 a link carries: download the CSV" in shown_text(at)
+    assert metric(at, "Samples in the dataset") == "200"
+
+
+def test_a_broken_link_says_so_and_the_page_stays(open_app: OpenPage) -> None:
+    at = open_app("dataloader", dl_ds="draw", dl_pts="0kk1z")
+    assert not at.exception
+    assert "could not be read" in at.error[0].value and "not a whole number" in at.error[0].value
+
+
+def test_one_learners_upload_and_drawing_are_invisible_to_another() -> None:
+    """Two sessions of one server process: what Alice uploads or draws, Bob never sees."""
+    alice, bob = open_page("dataloader"), open_page("dataloader")
+    upload(alice, "secret.csv", b"x,y,l\n1,2,a\n3,4,b\n5,6,a\n")
+    alice.session_state[sources.POINTS] = DRAWING
+    alice.run()
+    assert metric(alice, "Samples in the dataset") == "3"
+    bob.selectbox(key="dl_ds").set_value("csv").run()
+    assert "secret" not in shown_text(bob) and metric(bob, "Samples in the dataset") == "150"
+    assert "The example file" in shown_text(bob)
+    bob.selectbox(key="dl_ds").set_value("draw").run()
+    assert "no points yet" in bob.info[0].value
+    assert sources.POINTS in alice.session_state and bob.session_state[sources.POINTS] == []

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ml101 import runtime
+from ml101 import own_data, runtime
 from ml101.datasets import DATASETS
 from ml101.deck import load_deck
 from ml101.losses import LOSSES
@@ -22,6 +22,7 @@ from ml101.training.trainer import Trainer
 from ml101.ui.views import training as view
 from tests.app.contract import (
     CODE_TITLE,
+    own_files,
     run_script,
     screen,
     unmatched,
@@ -229,8 +230,8 @@ def _printed_numbers_are_on_screen(at: AppTest) -> None:
     scripts = _scripts(at)
     assert scripts
     shown = screen(at)
-    for script in scripts:
-        missing = unmatched(run_script(script), shown)
+    for script in scripts:  # beside the learner's file, if it reads one
+        missing = unmatched(run_script(script, files=own_files(at)), shown)
         assert not missing, missing[:12]
 
 
@@ -329,3 +330,86 @@ def test_two_sessions_training_at_once_never_see_each_other() -> None:
         assert got.cfg == cfg and got.done
         assert [h.val_loss for h in got.history] == [h.val_loss for h in ref.history]
     assert _runs(apps[1]) is not _runs(apps[2])
+
+
+# --- a learner's own data -----------------------------------------------------------------
+
+TWO_FEATURES = b"".join([b"width,height,kind\n"] + [
+    b"%.2f,%.2f,%s\n" % (0.1 * (i % 9), 0.13 * (i % 7), b"wide" if i % 9 > i % 7 else b"tall")
+    for i in range(60)])
+
+
+def _upload(at: AppTest, name: str, data: bytes) -> None:
+    at.file_uploader(key="tr_csv").set_value((name, data, "text/csv")).run()
+
+
+def test_an_uploaded_table_trains_and_the_script_beside_it_prints_the_same(
+        open_app: OpenPage) -> None:
+    at = open_app("training", tr_bs="8")
+    _upload(at, "shapes.csv", TWO_FEATURES)
+    assert_clean(at)
+    assert at.selectbox(key="tr_data").value == "csv"
+    at.toggle(key="tr_std").set_value(True).run()
+    for _ in range(2):
+        at.button(key="tr_step").click().run()
+    assert_clean(at)
+    t = _runs(at)[0][1]
+    assert t.cfg.own.file_name == "shapes.csv" and t.cfg.standardize and t.epoch == 2
+    assert "tr_dl_data" in widget_keys(at)  # the file, to save beside the script
+    assert "mean, std = X_train.mean(dim=0)" in _scripts(at)[0]
+    _printed_numbers_are_on_screen(at)
+    text = shown_text(at)
+    assert "| tall | 0 |" in text and "| wide | 1 |" in text  # the mapping to classes
+
+
+def test_the_example_file_has_four_features_and_three_classes(open_app: OpenPage) -> None:
+    at = open_app("training", tr_data="Your CSV file")
+    assert_clean(at)
+    assert at.selectbox(key="tr_loss").value == "cross_entropy"  # three classes
+    assert "4 features: the decision boundary is a surface in 4-D space" in shown_text(at)
+    at.button(key="tr_step").click().run()
+    _printed_numbers_are_on_screen(at)
+
+
+def test_a_drawing_trains_from_its_link_and_waits_for_points(open_app: OpenPage) -> None:
+    points = [(i - 15, (7 * i) % 41 - 20, int(i > 14)) for i in range(30)]
+    at = open_app("training", tr_data="Points you draw", tr_bs="8",
+                  tr_pts=own_data.encode_points(points))
+    assert_clean(at)
+    assert "tr_plane_0" in widget_keys(at)  # the boundary is the drawing plane
+    at.button(key="tr_step").click().run()
+    assert _runs(at)[0][1].n_train + _runs(at)[0][1].n_val == 30
+    _printed_numbers_are_on_screen(at)
+    at.button(key="tr_clear").click().run()
+    assert not at.exception and "tr_picture" in widget_keys(at)
+    assert "This run cannot start yet: no points yet" in at.info[0].value
+
+
+def test_a_bad_upload_keeps_the_run_on_screen(open_app: OpenPage) -> None:
+    at = open_app("training")
+    at.button(key="tr_step").click().run()
+    before = _runs(at)[0][1]
+    _upload(at, "data.csv", "x,y\n1,2\n".encode("utf-16"))
+    assert not at.exception and "UTF-16" in at.error[0].value
+    assert at.selectbox(key="tr_data").value == "moons" and _runs(at)[0][1] is before
+
+
+def test_a_checkpoint_of_an_own_data_run_resumes_in_another_session() -> None:
+    at = open_page("training", tr_bs="8", tr_ep="6", tr_pat="0")
+    _upload(at, "shapes.csv", TWO_FEATURES)
+    for _ in range(3):
+        at.button(key="tr_step").click().run()
+    half = _runs(at)[0][1]
+    blob = ckpt.to_bytes(half.checkpoint())
+    ref = Trainer(half.cfg)
+    ref.run(4)
+    fresh = open_page("training")  # another learner, who never saw the file
+    fresh.file_uploader(key="tr_up").set_value(("run.pt", blob, "application/octet-stream"))
+    fresh.run()
+    fresh.button(key="tr_resume").click().run()
+    assert_clean(fresh)
+    assert fresh.selectbox(key="tr_data").value == "csv"
+    assert "shapes.csv" in shown_text(fresh)
+    fresh.button(key="tr_step").click().run()
+    assert [h.val_loss for h in _runs(fresh)[0][1].history] == [
+        h.val_loss for h in ref.history]

@@ -26,14 +26,15 @@ from ml101.data import loader as batches
 from ml101.data.code import code_for
 from ml101.data.loader import LoaderConfig, Plan, Position
 from ml101.datasets import DATASETS, MAX_NOISE, split_sizes
-from ml101.ui import controls, layout, state
+from ml101.own_data import SOURCES, legend_labels, plane_scale
+from ml101.ui import controls, layout, sources, state
 from ml101.ui.layout import explain, picture_px, show_code
 from ml101.ui.player import Player, Tick, Transport
 from ml101.ui.presenter import is_presenting
 
 P = "dl"
-NAMES = [*DATASETS, batches.IMAGES]
-LABELS = {**{k: s.label for k, s in DATASETS.items()},
+NAMES = [*DATASETS, *SOURCES, batches.IMAGES]
+LABELS = {**{k: s.label for k, s in DATASETS.items()}, **SOURCES,
           batches.IMAGES: "PNG images of 4 shapes in a folder (practice problem 5)"}
 
 # Scenes: (button label, what it sets, tooltip). Each opens at epoch 1, batch 1, unless it
@@ -63,6 +64,7 @@ SPEEDS = (0.5, 1, 2, 4, 8)  # batches per second
 # it plays, the stepper is not drawn: a browser sending ticks can send back the value of a
 # widget the server has just moved, and the stepper would jump back.
 AT, CREDIT, SYNC = f"{P}_at", f"{P}_credit", f"{P}_sync"
+BUILT = f"{P}_built"  # state.rebuilt's slot: the data, split and plan of the settings shown
 MAX_TILES = 24  # images of a batch drawn beside the index map
 # The index map's width and the height its epochs may fill, and the scatter's size beside
 # it (on a laptop, on a projector), all relative to layout.picture_px().
@@ -110,9 +112,15 @@ def stage() -> Loader:
                     st.button(label, key=key, on_click=_scene, args=(values,), help=tip,
                               width="stretch")
             more = st.popover("Settings", icon=":material/tune:")
-        cfg = _settings(more)
+            sources.uploader(P, "dl_ds")
+        sources.refusal(P)
+        cfg, problem = _settings(more)
         stepper = st.container()
     with picture:
+        if problem:  # a drawing with too few points: the plane is the picture
+            with st.container(key=f"{P}_picture"):
+                sources.drawing(P, round(picture_px() * 0.85), problem, _fonts())
+            st.stop()
         try:
             batches.check(cfg)
         except ValueError as err:
@@ -130,11 +138,17 @@ def stage() -> Loader:
     return view
 
 
-def _settings(more: DeltaGenerator) -> LoaderConfig:
-    """The controls that move the picture; the rarely changed ones go into `more`."""
+def _settings(more: DeltaGenerator) -> tuple[LoaderConfig, str]:
+    """The controls that move the picture; the rarely changed ones go into `more`. Returns
+    the settings and, for a drawing that is no dataset yet, why not."""
     # options are the short names, so a link reads ?dl_ds=spiral
     name = controls.selectbox("Dataset", NAMES, key="dl_ds", index=NAMES.index("moons"),
                               help="; ".join(f"{k}: {v}" for k, v in LABELS.items()))
+    own, problem = None, ""
+    if name == sources.CSV:
+        own = sources.csv_source(P)
+    elif name == sources.DRAW:  # batches need no second class: one will do while drawing
+        own, problem = sources.drawn_source(P, min_classes=1)
     about = st.empty()  # the dataset's story, once its size and noise are known
     batch_size = int(controls.number_input(
         "batch_size", min_value=1, max_value=batches.MAX_BATCH, value=32, step=1, key="dl_bs"))
@@ -153,6 +167,9 @@ def _settings(more: DeltaGenerator) -> LoaderConfig:
         elif name == "xor":
             n_samples = 4
             st.caption("XOR is the lesson's fixed table: 4 samples.")
+        elif name in SOURCES:
+            n_samples = len(own) if own is not None else 0
+            st.caption(f"{LABELS[name]}: {n_samples:,} samples.")
         else:
             n_samples = int(controls.number_input(
                 "Samples", min_value=2, max_value=5000, value=400, step=50, key="dl_n",
@@ -169,12 +186,15 @@ def _settings(more: DeltaGenerator) -> LoaderConfig:
                                       step=5, key="dl_val",
                                       help="random_split holds this share out of the loader")
         epochs = controls.slider("Epochs shown", 1, batches.MAX_EPOCHS, 3, key="dl_ep")
-    about.caption(_about(name, n_samples, noise))
+    if own is not None:
+        n_classes = own.n_classes
+    elif name not in SOURCES:
+        about.caption(_about(name, n_samples, noise))
     held_out = f"{val_percent} % held out" if val_percent else "no validation split"
-    st.caption(f"Settings: {n_samples} samples · seed {seed} · {held_out} · "
+    st.caption(f"Settings: {n_samples:,} samples · seed {seed} · {held_out} · "
                f"{epochs} epochs shown")
     return LoaderConfig(name, n_samples, noise, n_classes, batch_size, shuffle, drop_last,
-                        seed, val_percent, epochs)
+                        seed, val_percent, epochs, own), problem
 
 
 def _about(name: str, n_samples: int, noise: float) -> str:
@@ -197,20 +217,25 @@ def _scene(values: dict[str, Any]) -> None:
 
 
 def _build(cfg: LoaderConfig, stepper: DeltaGenerator) -> Loader:
-    """The dataset, the split, the plan and the index map's cells for these settings."""
-    if cfg.is_images:
-        n = cfg.n_samples
-        with st.spinner(f"Drawing {n} PNG images into a temporary folder..."):
-            _folder, dataset = shapes_folder(n // len(image_folder.SHAPES), cfg.seed)
-    else:
-        dataset = batches.make_points(cfg)
-    served, train_idx, val_idx = batches.split(dataset, cfg)
-    plan = batches.plan(len(dataset), served, train_idx, val_idx, cfg)  # type: ignore[arg-type]
+    """The dataset, the split, the plan and the index map's cells for these settings,
+    built when they change and kept in the session until then (a 20,000-row upload
+    would otherwise be split and planned again on every tick)."""
     width = picture_px()
-    grid = charts.grid(plan.n_train, cfg.batch_size, cfg.epochs, round(width * MAP_WIDTH),
-                       round(width * MAP_HEIGHT))
-    return Loader(cfg, dataset, served, plan, grid, charts.index_map_frame(plan, cfg, grid),
-                  stepper)
+
+    def build() -> tuple[Dataset, Dataset, Plan, charts.Grid, pd.DataFrame]:
+        if cfg.is_images:
+            n = cfg.n_samples
+            with st.spinner(f"Drawing {n} PNG images into a temporary folder..."):
+                _folder, dataset = shapes_folder(n // len(image_folder.SHAPES), cfg.seed)
+        else:
+            dataset = batches.make_points(cfg)
+        served, train_idx, val_idx = batches.split(dataset, cfg)
+        plan = batches.plan(len(dataset), served, train_idx, val_idx, cfg)  # type: ignore[arg-type]
+        grid = charts.grid(plan.n_train, cfg.batch_size, cfg.epochs, round(width * MAP_WIDTH),
+                           round(width * MAP_HEIGHT))
+        return dataset, served, plan, grid, charts.index_map_frame(plan, cfg, grid)
+
+    return Loader(cfg, *state.rebuilt(BUILT, (cfg, width), build), stepper)
 
 
 def _position() -> Position:
@@ -350,8 +375,17 @@ def workers() -> None:
 
 
 def code(view: Loader) -> None:
-    """Leave the slot for the code that prints the current batch."""
+    """Leave the slot for the code that prints the current batch (and, for a learner's
+    table, the file it reads)."""
+    if view.cfg.own is not None:
+        sources.download(view.cfg.own, key=f"{P}_dl_data")
     view.follow(lambda at: show_code(code_for(view.cfg, *(at or (0, 0)))))
+
+
+def own_table(view: Loader) -> None:
+    """A learner's table: its first rows, its columns and how its labels became classes."""
+    if view.cfg.own is not None:
+        sources.details(view.cfg.own, key=f"{P}_dl_table")
 
 
 def play(view: Loader) -> None:
@@ -448,17 +482,31 @@ def _batch_beside(view: Loader, at: Position) -> None:
         if len(current) > MAX_TILES:
             st.caption(f"The first {MAX_TILES} of the batch's {len(current)} images.")
         return
-    points = view.dataset
+    cfg, points = view.cfg, view.dataset
     scatter = charts.scatter_frame(points.X, points.y, view.plan, current)  # type: ignore[attr-defined]
     height = _scatter_px()
+    names = tuple(cfg.own.feature_names[:2]) if cfg.own is not None else ("x[0]", "x[1]")
+    if len(names) == 1:
+        names = (names[0], "(one feature only)")
+    drawn = cfg.dataset == sources.DRAW
     spec = charts.scatter_spec(f"Batch {b + 1} in the data", height, len(scatter),
-                               font_scale=_fonts())
-    layout.chart(spec, describe.batch_scatter(view.plan, current, len(scatter)), data=scatter,
-          width="stretch")
-    n_features = DATASETS[view.cfg.dataset].n_features
+                               names, font_scale=_fonts(),  # type: ignore[arg-type]
+                               scale=plane_scale() if drawn else None,
+                               class_labels=legend_labels(cfg.own.classes)
+                               if cfg.dataset == sources.CSV else None)
+    if drawn:  # the plane takes clicks: the points are the learner's drawing
+        spec["width"] = height
+        sources.plane(P, spec, data=scatter,
+                      alt=f"Batch {b + 1} among the {len(scatter)} points drawn; clicking "
+                          "the plane adds a point")
+    else:
+        layout.chart(spec, describe.batch_scatter(view.plan, current, len(scatter)),
+                     data=scatter, width="stretch")
+    n_features = cfg.n_features
     st.caption("Big ringed dots: this batch. Faint: the rest of the training set"
                + (". Hollow: validation, never served." if view.plan.val_indices else ".")
-               + (f" Showing 2 of the {n_features} features." if n_features > 2 else ""))
+               + (f" Showing 2 of the {n_features} features." if n_features > 2 else "")
+               + (" Click the plane to add a point of the chosen class." if drawn else ""))
 
 
 def _scatter_px() -> int:

@@ -29,6 +29,7 @@ from ml101.models import (
     parse_hidden,
 )
 from ml101.optimizers import OPTIMIZERS
+from ml101.own_data import SOURCES, OwnData, points_of, spread_hint
 from ml101.runtime import BudgetError, seeded
 from ml101.training import checkpoints as ckpt
 from ml101.training import describe, presets
@@ -37,6 +38,7 @@ from ml101.training.charts import (
     boundary_spec_cached,
     confusion_spec,
     curves_spec,
+    drawn_every,
     per_class_accuracy,
     rare_class,
 )
@@ -48,6 +50,7 @@ from ml101.training.config import (
     RunConfig,
     compare_configs,
     optimizer_kwargs,
+    with_own,
 )
 from ml101.training.lean_step import DIRECT_KERNEL
 from ml101.training.trainer import (
@@ -58,7 +61,7 @@ from ml101.training.trainer import (
     Units,
     train_together,
 )
-from ml101.ui import controls, state
+from ml101.ui import controls, sources, state
 from ml101.ui.layout import chart, explain, picture_px, show_code, stage
 from ml101.ui.player import Player, Tick, Transport
 from ml101.ui.presenter import is_presenting
@@ -79,10 +82,12 @@ BAD_RUN = (ValueError, BudgetError)
 
 
 def preset_values(p: presets.Preset) -> dict[str, Any]:
-    """The control values that show scene `p` (every control, so a scene is a whole view)."""
+    """The control values that show scene `p` (every control, so a scene is a whole view;
+    a learner's table brings its own size and classes, and the switch to standardise)."""
     c = p.cfg
-    return {"tr_data": c.dataset, "tr_n": c.n_samples, "tr_noise": c.noise, "tr_k": c.n_classes,
-            "tr_val": c.val_fraction, "tr_bs": c.batch_size,
+    data = ({"tr_std": c.standardize} if c.own is not None else
+            {"tr_n": c.n_samples, "tr_noise": c.noise, "tr_k": c.n_classes})
+    return {"tr_data": c.dataset, **data, "tr_val": c.val_fraction, "tr_bs": c.batch_size,
             "tr_hidden": ", ".join(str(h) for h in c.hidden), "tr_act": c.activation,
             "tr_drop": c.dropout, "tr_bn": c.batch_norm, "tr_loss": c.loss,
             "tr_opt": c.optimizer, "tr_lr": c.lr, "tr_wd": c.weight_decay, "tr_ep": c.epochs,
@@ -96,12 +101,13 @@ def unfit(values: dict[str, Any]) -> str | None:
         if values[key] not in options:
             return f"{key} = {values[key]!r} is not one of the page's choices"
     for key, (lo, hi) in RANGES.items():
-        if not lo <= values[key] <= hi:
+        if key in values and not lo <= values[key] <= hi:
             return f"{key} = {values[key]!r} is outside {lo:g} to {hi:g}"
     return None
 
 
 DEFAULT = preset_values(presets.PRESETS["overfit"])
+DATA_NAMES = [*DATASETS, *SOURCES]
 
 
 @dataclass
@@ -166,8 +172,16 @@ def _boundary(where: Any, t: Trainer, spec: dict[str, Any], label: str = "",
 
 
 def _scenes() -> None:
-    """The scenes in one popover (a wall of buttons would push the picture down)."""
-    with st.popover("Scenes", icon=":material/movie:", width="stretch"):
+    """The scenes in one popover (a wall of buttons would push the picture down), and the
+    learner's own file in another."""
+    with st.container(horizontal=True, gap="small"):
+        _scene_buttons()
+        sources.uploader("tr", "tr_data")
+    sources.refusal("tr")
+
+
+def _scene_buttons() -> None:
+    with st.popover("Scenes", icon=":material/movie:"):
         st.caption("From the lesson and its practice problems")
         for name, p in presets.PRESETS.items():
             st.button(p.label, key=f"tr_pre_{name}", on_click=controls.apply_preset,
@@ -178,15 +192,29 @@ def _scenes() -> None:
                       args=(preset_values(p),), width="stretch", wrap=True)
 
 
-def _settings() -> tuple[Callable[[], RunConfig], str]:
+def _settings() -> tuple[Callable[[], RunConfig], str, str]:
     """Every control, the few that matter most in view and the rest folded; returns how to
-    build the config (which may raise on bad input) and the side-by-side mode."""
+    build the config (which may raise on bad input), the side-by-side mode and the
+    dataset's name."""
     _scenes()
     note = st.empty()  # the chosen scene's story, once the settings are known
-    ds_key = controls.selectbox("Dataset", list(DATASETS), key="tr_data",
-                                index=list(DATASETS).index(DEFAULT["tr_data"]),
-                                format_func=lambda k: DATASETS[k].label)
-    spec = DATASETS[ds_key]
+    ds_key = controls.selectbox("Dataset", DATA_NAMES, key="tr_data",
+                                index=DATA_NAMES.index(DEFAULT["tr_data"]),
+                                format_func=lambda k: DATASETS[k].label if k in DATASETS
+                                else SOURCES[k])
+    own: OwnData | None = None
+    problem = ""
+    if ds_key == sources.CSV:
+        own = sources.csv_source("tr")
+    elif ds_key == sources.DRAW:
+        own, problem = sources.drawn_source("tr")
+    spec = own.spec if own is not None else DATASETS.get(ds_key, DATASETS["moons"])
+    if own is not None:
+        _fit_loss(own)
+        hint = spread_hint(own)
+        if hint and not st.session_state.get("tr_std"):
+            st.caption(f":material/straighten: {hint} Try **Standardise the features** "
+                       "under Data.")
     if ds_key == "spiral":
         st.caption("The lesson's spiral block calls `np.pi` but never imports numpy: run as "
                    "written it stops with `NameError: name 'np' is not defined`. Here "
@@ -199,12 +227,20 @@ def _settings() -> tuple[Callable[[], RunConfig], str]:
     seed = controls.seed_input("tr_seed")
     fixed_size = spec.min_size == spec.max_size
     with st.expander("Data", icon=":material/scatter_plot:"):
-        n = controls.number_input("Samples", *RANGES["tr_n"], step=20, value=DEFAULT["tr_n"],
-                                  key="tr_n", disabled=fixed_size)
-        noise = controls.slider("Noise", *RANGES["tr_noise"], DEFAULT["tr_noise"], 0.05,
-                                key="tr_noise", disabled=not spec.has_noise)
-        k = (controls.slider("Classes", *RANGES["tr_k"], 3, key="tr_k")
-             if spec.variable_classes else spec.n_classes)
+        standardize = False
+        if ds_key in SOURCES:  # a learner's table has its own size and classes
+            n, noise, k = spec.default_size, 0.0, spec.n_classes
+            standardize = controls.toggle(
+                "Standardise the features", False, key="tr_std",
+                help="(x - mean) / std per feature, with the training rows' mean and std: "
+                     "columns in very different units then count alike. The code shows it.")
+        else:
+            n = controls.number_input("Samples", *RANGES["tr_n"], step=20,
+                                      value=DEFAULT["tr_n"], key="tr_n", disabled=fixed_size)
+            noise = controls.slider("Noise", *RANGES["tr_noise"], DEFAULT["tr_noise"], 0.05,
+                                    key="tr_noise", disabled=not spec.has_noise)
+            k = (controls.slider("Classes", *RANGES["tr_k"], 3, key="tr_k")
+                 if spec.variable_classes else spec.n_classes)
         val = controls.slider("Validation share", *RANGES["tr_val"], DEFAULT["tr_val"], 0.1,
                               key="tr_val",
                               help="0 validates on the training data, as the lesson's XOR does")
@@ -245,19 +281,37 @@ def _settings() -> tuple[Callable[[], RunConfig], str]:
                                   format_func=lambda x: COMPARE[x])
 
     def config() -> RunConfig:
+        if ds_key in SOURCES and own is None:
+            raise ValueError(problem)
         cfg = RunConfig(
-            dataset=ds_key, n_samples=spec.max_size if fixed_size else int(n),
+            dataset=ds_key if own is None else "moons",
+            n_samples=spec.max_size if fixed_size else int(n),
             noise=float(noise) if spec.has_noise else 0.0, n_classes=int(k),
             val_fraction=float(val), batch_size=int(bs), hidden=parse_hidden(hidden_text),
             activation=act, dropout=float(drop), batch_norm=bool(bn), loss=loss,
             optimizer=opt, lr=float(lr), weight_decay=float(wd), epochs=int(epochs),
             patience=int(patience), seed=int(seed), bug=bug, restore_best=bool(restore))
+        if own is not None:
+            cfg = replace(with_own(cfg, own), standardize=bool(standardize))
         scene = presets.scene_of(cfg, mode)
         if scene is not None:
             note.caption(f"**{scene.label}.** {scene.note}")
         return cfg
 
-    return config, mode
+    return config, mode, ds_key
+
+
+def _fit_loss(own: OwnData) -> None:
+    """New data of more than two classes switches a two-class loss to cross-entropy (the
+    loss control has not been drawn yet in this run, so it shows the switch)."""
+    if st.session_state.get("tr_own_seen") == own.key:
+        return
+    st.session_state["tr_own_seen"] = own.key
+    loss = st.session_state.get("tr_loss", DEFAULT["tr_loss"])
+    if own.n_classes > 2 and LOSSES[loss].binary_only:
+        st.session_state["tr_loss"] = "cross_entropy"
+        st.toast(f"{own.n_classes} classes: the loss is now CrossEntropyLoss "
+                 f"({LOSSES[loss].label} handles two).", icon=":material/swap_horiz:")
 
 
 def _fresh_runs(cfg: RunConfig, mode: str) -> list[tuple[str, Trainer]]:
@@ -289,7 +343,7 @@ def stage_section() -> OnScreen:
     """The first screen: transport and live picture, what happened, the settings beside."""
     picture, side = stage(controls=1.0, picture=2.0)
     with side:
-        config, mode = _settings()
+        config, mode, ds_key = _settings()
     replaced: list[bool] = []  # whether new settings replaced a run on screen
     try:
         cfg = config()
@@ -300,7 +354,14 @@ def stage_section() -> OnScreen:
 
         runs = state.rebuilt(SLOT, (cfg, mode), build)
     except BAD_RUN as exc:
-        picture.error(f"This run cannot start: {exc}")
+        with picture:
+            if ds_key == sources.DRAW:  # keep the plane: more points may be all it needs
+                with st.container(key="tr_picture"):
+                    sources.drawing("tr", round(picture_px() * 0.8),
+                                    f"This run cannot start yet: {exc}",
+                                    1.4 if is_presenting() else 1.0)
+            else:
+                st.error(f"This run cannot start: {exc}")
         st.stop()
     player = Player("tr", _transport(runs), tick_s=TICK_S)
     if any(replaced):
@@ -322,7 +383,7 @@ def _picture(on: OnScreen) -> None:
     # the boundary and the curves share the picture's width; on a projector (sidebar
     # folded, the column some 1,300 px at 1920) they take more of it, and wrap if need be
     px = picture_px() * (1.3 if is_presenting() else 1.0)
-    flat = DATASETS[on.cfg.dataset].n_features == 2
+    flat = on.cfg.n_features == 2
     if len(on.runs) == 1:
         t = on.main
         st.progress(min(1.0, t.epoch / t.cfg.epochs),
@@ -333,12 +394,13 @@ def _picture(on: OnScreen) -> None:
             st.caption(f":material/neurology: {_units_line(units, t.n_train)}")
         if flat:  # side by side where they fit, the boundary first where they do not
             with st.container(horizontal=True, gap="large"):
-                _boundary(st, t, boundary_spec_cached(t, size=round(0.42 * px)))
+                _live_boundary(on, t, boundary_spec_cached(t, size=round(0.42 * px)))
                 _chart(st, curves_spec(on.runs, width=round(0.36 * px),
                                        height=round(0.46 * px)), describe.curves(on.runs))
         else:
             _chart(st, curves_spec(on.runs, width=round(0.9 * px), height=round(0.4 * px)),
                    describe.curves(on.runs))
+            st.caption(_no_boundary(on.cfg.n_features))
         last = t.history[-1] if t.history else None
         left = t.epochs_left_before_stop
         # a row that wraps (two by two on a phone) instead of columns that stack
@@ -359,12 +421,41 @@ def _picture(on: OnScreen) -> None:
     if flat:  # the runs' boundaries stacked beside their shared curves
         c1, c2 = st.columns([0.42, 0.58])
         for i, (label, t) in enumerate(on.runs):
-            _boundary(c1, t, boundary_spec_cached(t, size=round(0.26 * px), title=label,
-                                                  legend=i == len(on.runs) - 1), label)
+            with c1:
+                spec = boundary_spec_cached(t, size=round(0.26 * px), title=label,
+                                            legend=i == len(on.runs) - 1)
+                _live_boundary(on, t, spec, label)
         _chart(c2, curves, describe.curves(on.runs))
     else:
         _chart(st, curves, describe.curves(on.runs))
+        st.caption(_no_boundary(on.cfg.n_features))
     _compare_table(on.runs)
+
+
+def _live_boundary(on: OnScreen, t: Trainer, spec: dict[str, Any], label: str = "") -> None:
+    """A run's decision boundary; over a drawing, the plane that takes more points."""
+    every = drawn_every(t)
+    if every > 1:
+        st.caption(f"Every {every}th point is drawn: {t.n_train + t.n_val:,} would hide the "
+                   "map.")
+    if on.cfg.dataset == sources.DRAW:
+        if is_presenting():
+            spec = {**spec, "config": _PROJECTED}
+        alt = describe.boundary(t, spec, label, "the current weights")
+        sources.plane("tr", spec, alt=alt + " Clicking adds a point (and starts a new run).")
+    else:
+        _boundary(st, t, spec, label)
+
+
+def _no_boundary(n_features: int) -> str:
+    """Where the decision boundary is when no flat picture can show it."""
+    if n_features == 1:
+        return ("One feature: the boundary is a few thresholds on a line, so the page shows "
+                "the curves; the confusion matrix under Rewind shows which classes it mixes "
+                "up.")
+    return (f"{n_features} features: the decision boundary is a surface in {n_features}-D "
+            "space, which no flat picture shows, so the page shows the curves. The "
+            "confusion matrix under Rewind shows which classes it still mixes up.")
 
 
 def _ending(t: Trainer) -> str:
@@ -546,7 +637,7 @@ def rewind_section(on: OnScreen) -> None:
                                    f"to every {main.snapshot_stride} epochs to save memory)")
     st.caption(f"Weights of epoch {shown}{note}: validation loss {loss_at:.4f}, accuracy "
                f"{acc_at:.1%}. The grey dashed line marks it, the green one the best epoch.")
-    flat = DATASETS[on.cfg.dataset].n_features == 2
+    flat = on.cfg.n_features == 2
     cols = st.columns([1.1, 1, 1] if flat else [1.4, 1])
     _chart(cols[0], curves_spec(main, at_epoch=shown, width=220, height=240),
            describe.curves(main, at_epoch=shown))
@@ -645,7 +736,11 @@ def model_section(on: OnScreen) -> None:
 
 
 def _resume(resumed: Trainer) -> None:
-    """Show an uploaded checkpoint's run: its settings on the controls, the run itself."""
+    """Show an uploaded checkpoint's run: its settings on the controls, its data in the
+    session (a learner's table travels inside the checkpoint), the run itself."""
+    own = resumed.cfg.own
+    if own is not None:
+        sources.adopt("tr", own, points_of(own) if own.source == sources.DRAW else None)
     controls.apply_preset(preset_values(presets.Preset("", resumed.cfg)))
     st.session_state[RESUMED] = resumed
     state.forget(SLOT)
@@ -714,8 +809,16 @@ def _upload(on: OnScreen, data: bytes) -> None:
         st.error(f"{exc} Your current run is kept as it was.")
 
 
+def own_table_section(on: OnScreen) -> None:
+    """A learner's table: its first rows, its columns and how its labels became classes."""
+    if on.cfg.own is not None:
+        sources.details(on.cfg.own, key="tr_dl_table")
+
+
 def code_section(on: OnScreen) -> None:
     """One script per run on screen, each printing that run's numbers."""
+    if on.cfg.own is not None:
+        sources.download(on.cfg.own, key="tr_dl_data")
     for label, t in on.runs:
         title = f"Show the code: {label}" if label else "Show the code"
         show_code(code_for(t.cfg, max_epochs=max(t.epoch, 1)), title=title)

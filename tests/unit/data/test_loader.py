@@ -107,3 +107,15 @@ def test_stepping_one_by_one_visits_every_batch_in_loader_order(epochs: int, n: 
     for _ in range(abs(k)):
         one_by_one = batches.step(one_by_one, 1 if k > 0 else -1, epochs, n)
     assert batches.step(start, k, epochs, n) == one_by_one
+
+
+def test_a_learners_table_is_served_as_it_is() -> None:
+    from ml101 import own_data
+
+    own = own_data.default_dataset(own_data.read_table(own_data.example_csv(), "fruit.csv"))
+    cfg = batches.LoaderConfig("csv", len(own), 0.0, 3, 16, True, False, 0, 20, 2, own)
+    assert batches.check(cfg) is cfg and cfg.n_features == 4
+    ds = batches.make_points(cfg)
+    assert torch.equal(ds.X, own.X) and torch.equal(ds.y, own.y)
+    with pytest.raises(ValueError, match="needs its table"):
+        batches.check(batches.LoaderConfig("csv", 150))
