@@ -17,6 +17,7 @@ import streamlit as st
 
 from ml101.deck import Deck, DeckError, deck_names, load_deck, parse_deck, scene_toml
 from ml101.lesson_map import page_by_url
+from ml101.ui.presenter import KEY as PRESENT
 from ml101.ui.presenter import is_presenting
 
 DECK, SCENE = "deck", "scene"
@@ -70,7 +71,8 @@ def _open(name: str, deck: Deck, n: int, here: str) -> None:
     if scene.page == here:
         st.query_params[SCENE] = str(n)
         st.rerun()
-    st.switch_page(str(info.path), query_params={DECK: name, SCENE: str(n)})
+    st.switch_page(str(info.path), query_params={
+        DECK: name, SCENE: str(n), **({PRESENT: "true"} if is_presenting() else {})})
 
 
 def follow(here: str) -> tuple[str, Deck, int] | None:
@@ -84,17 +86,24 @@ def follow(here: str) -> tuple[str, Deck, int] | None:
     except DeckError as exc:
         st.error(f"Lecture deck: {exc}")
         return None
-    at = st.session_state.get(_AT)
-    if at is not None and at[0] == name:
-        # This session is playing the deck: its scene is the one it opened last. The
-        # address may lag behind (a playing view's ticks carry the query they started with).
-        n = at[1]
-        if st.query_params.get(SCENE) != str(n):
-            st.query_params[SCENE] = str(n)
+    n = hold_scene()
+    if n is not None:  # this session is playing the deck: the scene it opened last
         return name, deck, n
     n = _scene_number(deck)  # a link opens the scene it names
     _open(name, deck, n, here)
     return name, deck, n
+
+
+def hold_scene() -> int | None:
+    """The scene this session opened last in the deck the address names, written back to
+    the address if it lags: a playing view's tick carries the query string its timer
+    started with, which may still name the scene before. None when no deck is open."""
+    at = st.session_state.get(_AT)
+    if at is None or at[0] != st.query_params.get(DECK):
+        return None
+    if st.query_params.get(SCENE) != str(at[1]):
+        st.query_params[SCENE] = str(at[1])
+    return at[1]
 
 
 # How a control reads a value from a link, by widget: what its options are, and what it

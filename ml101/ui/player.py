@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from ml101.ui import access, controls
+from ml101.ui import access, controls, deck
 from ml101.ui.state import busy_notice
 
 # The same keys on every page. Arrows, Space and Home stay free for the widgets that use
@@ -171,6 +171,7 @@ class Player:
 
         @st.fragment(run_every=self.tick_s if ticking else None)
         def tick() -> None:
+            deck.hold_scene()
             s = self.state
             if s.playing:
                 now = time.monotonic()

@@ -148,13 +148,13 @@ def test_a_form_heavy_page_by_keyboard_alone(server: str, tab: Any) -> None:
 
 
 def test_a_deck_scene_waits_for_play_when_the_browser_asks_for_less_motion(
-        server: str, browser: Any) -> None:
+        server: str, chrome: Any) -> None:
     """?deck=...&scene=N of a scene with play = true: it plays, unless the learner's
     browser prefers reduced motion; then it waits, says so, and Play still works."""
     deck = load_deck("lesson-5")
     n, scene = next((i, s) for i, s in enumerate(deck.scenes, start=1) if s.play)
     for motion in ("reduce", "no-preference"):
-        ctx = browser.new_context(viewport={"width": 1440, "height": 900},
+        ctx = chrome.new_context(viewport={"width": 1440, "height": 900},
                                   reduced_motion=motion)
         page = ctx.new_page()
         page.goto(page_url(server, "start", f"deck=lesson-5&scene={n}"))

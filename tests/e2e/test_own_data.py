@@ -5,14 +5,13 @@ and a CSV chosen in the file dialog becomes the dataset."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ml101 import own_data
-from tests.e2e.live import CHROMIUM, chromium, error_boxes, live_server, page_url, wait_idle
+from tests.e2e.live import CHROMIUM, error_boxes, page_url, wait_idle
 
 pytestmark = [
     pytest.mark.e2e,
@@ -23,9 +22,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def browser_and_server() -> Iterator[tuple[Any, str]]:
-    with live_server(env={"ML101_TORCH_THREADS": "1"}) as srv, chromium() as browser:
-        yield browser, srv.url
+def browser_and_server(chrome: Any, server: str) -> tuple[Any, str]:
+    return chrome, server
 
 
 def _open(browser: Any, url: str) -> Any:

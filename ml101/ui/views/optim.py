@@ -120,14 +120,19 @@ class Playback:
 
 # ---------------------------------------------------------------------------- controls
 def _surface_changed() -> None:
-    """A new surface starts from its own start point, at the race's end."""
+    """A new surface starts from its own start point, at the race's end. A callback can
+    fire for a control whose state was just cleared (a deck opening a scene): then the
+    scene sets the start."""
+    if "op_surf" not in st.session_state:
+        return
     surf = SURFACES[st.session_state["op_surf"]]
     st.session_state["op_x"], st.session_state["op_y"] = surf.start
     st.session_state["op_t"] = st.session_state.get("op_steps", 100)
 
 
 def _steps_changed() -> None:
-    st.session_state["op_t"] = st.session_state["op_steps"]
+    if "op_steps" in st.session_state:  # not a control a deck's scene just cleared
+        st.session_state["op_t"] = st.session_state["op_steps"]
 
 
 def _num(label: str, lo: float, hi: float, value: float, key: str, **kw: object) -> float:
