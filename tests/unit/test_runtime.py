@@ -5,6 +5,8 @@ from __future__ import annotations
 import ctypes
 import json
 import threading
+import time
+from typing import Any
 
 import pytest
 import torch
@@ -101,3 +103,69 @@ def test_finished_runs_are_logged_only_when_asked(monkeypatch: pytest.MonkeyPatc
         raise KeyError("a rerun that was interrupted is not a finished run")
     runs = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(r["page"], r["kind"]) for r in runs] == [("tensors", "open")] and runs[0]["s"] >= 0
+
+
+
+@pytest.fixture
+def crowded(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A server whose two heavy-work slots are both held by other learners."""
+    slots = runtime._Slots(2)
+    slots.held = 2
+    monkeypatch.setattr(runtime, "_slots", slots)
+    return slots
+
+
+def _try(ticket: object) -> bool:
+    """One tick of a playing page: ask once, without blocking, keeping the place."""
+    with runtime.in_line_as(ticket), runtime.heavy_slot() as got:
+        return got
+
+
+def _wait(wait_s: float) -> bool:
+    with runtime.heavy_slot(wait_s=wait_s) as got:
+        return got
+
+
+def test_waiting_learners_keep_their_place_and_are_served_in_turn(crowded: Any) -> None:
+    alice, bob = object(), object()
+    assert not _try(alice) and not _try(bob)
+    assert (runtime.place_in_line(alice), runtime.place_in_line(bob)) == (1, 2)
+    assert not _try(bob) and runtime.place_in_line(bob) == 2, "asking again keeps the place"
+    crowded.release()  # one slot frees
+    assert not _try(bob), "bob may not take the slot alice is next for"
+    assert _try(alice) and runtime.place_in_line(alice) is None
+    assert runtime.place_in_line(bob) == 1
+
+
+def test_a_learner_who_leaves_or_stops_asking_drops_out(crowded: Any,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    alice, bob, carol = object(), object(), object()
+    for t in (alice, bob, carol):
+        assert not _try(t)
+    runtime.leave_line(alice)  # alice paused
+    assert runtime.place_in_line(bob) == 1
+    later = time.monotonic() + runtime.LINE_KEEP_S + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert not _try(carol)  # bob stopped asking long ago: carol moves up
+    assert runtime.place_in_line(bob) is None and runtime.place_in_line(carol) == 1
+
+
+def test_a_blocked_call_waits_its_turn_and_leaves_the_line_when_it_gives_up(crowded: Any
+                                                                          ) -> None:
+    alice = object()
+    assert not _try(alice)
+    crowded.release()  # a slot frees while alice is next
+    assert not _wait(0.2), "a newcomer does not jump the line"
+    assert list(crowded.line) == [alice]
+    assert _try(alice)
+
+
+def test_a_blocked_call_is_served_as_soon_as_a_slot_frees(crowded: Any) -> None:
+    served: list[bool] = []
+    waiter = threading.Thread(target=lambda: served.append(_wait(5)))
+    waiter.start()
+    time.sleep(0.1)
+    crowded.release()
+    waiter.join(5)
+    assert served == [True]
