@@ -93,6 +93,46 @@ class Run:
         return out
 
 
+def current(el: Element) -> Any:
+    """A widget's value as the learner sees it (choices by their labels)."""
+    kind = el.WhichOneof("type")
+    w = getattr(el, kind)
+    if kind in ("selectbox", "radio"):
+        return w.raw_value if w.set_value else w.options[w.default]
+    if kind == "slider" and w.options:  # select_slider: indices into the labels
+        return [w.options[int(i)] for i in (w.value if w.set_value else w.default)]
+    if kind == "button_group":
+        return list(w.raw_values) if w.set_value else [w.options[i].content for i in w.default]
+    if kind == "slider":
+        return list(w.value if w.set_value else w.default)
+    if kind in ("checkbox", "number_input", "text_input", "text_area"):
+        return w.value if w.set_value else w.default
+    return None
+
+
+def next_value(el: Element, now: Any = None) -> Any:
+    """The value a curious learner moves this widget to from `now` (by default what the
+    server last drew): the next choice, one step on (back where the range ends), the other
+    side of a toggle; True presses a button."""
+    kind = el.WhichOneof("type")
+    w, now = getattr(el, kind), current(el) if now is None else now
+    if kind in ("selectbox", "radio"):
+        return w.options[(list(w.options).index(now) + 1) % len(w.options)]
+    if kind == "slider" and w.options:
+        return w.options[(list(w.options).index(now[0]) + 1) % len(w.options)]
+    if kind == "button_group":
+        labels = [o.content for o in w.options]
+        return [labels[(labels.index(now[0]) + 1) % len(labels) if now else 0]]
+    if kind == "slider":
+        return now[0] + w.step if now[0] + w.step <= w.max else now[0] - w.step
+    if kind == "number_input":
+        up = now + (w.step or 1)
+        return up if not w.has_max or up <= w.max else now - (w.step or 1)
+    if kind == "checkbox":
+        return not now
+    return True
+
+
 def widget_value(el: Element, value: Any) -> WidgetState:
     """The widget state the browser sends when this widget is set to `value` (for choice
     widgets, the option's label as shown)."""
@@ -110,7 +150,7 @@ def widget_value(el: Element, value: Any) -> WidgetState:
         if field_name.endswith("array_value"):
             getattr(state, field_name).data[:] = [str(v) for v in value]
         else:
-            setattr(state, field_name, value)
+            setattr(state, field_name, float(value) if field_name == "double_value" else value)
     else:
         raise ValueError(f"cannot set a {kind} widget")
     return state
@@ -129,6 +169,9 @@ class Learner:
     query: str = ""
     timers: dict[str, float] = field(default_factory=dict)  # fragment id -> interval s
     pages: dict[str, str] = field(default_factory=dict)  # url path -> page script hash
+    # what this learner set: the server draws a widget with its default, the browser keeps
+    # the value the learner chose
+    values: dict[str, Any] = field(default_factory=dict)
     _ws: Any = None
     _cookies: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
     _cache: dict[str, ForwardMsg] = field(default_factory=dict)
@@ -181,7 +224,17 @@ class Learner:
         widgets = self.last_widgets
         for key, value in values.items():
             self._changed[key] = widget_value(widgets[key], value)
+            kind = widgets[key].WhichOneof("type")
+            self.values[key] = [value] if kind == "slider" and not isinstance(value, list) \
+                else value
         return self._rerun()
+
+    def move(self, key: str) -> Run:
+        """Move one widget to its `next_value` (a button: press it)."""
+        el = self.last_widgets[key]
+        if el.WhichOneof("type") in ("button", "download_button"):
+            return self.click(key)
+        return self.set(**{key: next_value(el, self.values.get(key))})
 
     def click(self, key: str) -> Run:
         """Press a button: a trigger for this run only."""
@@ -191,6 +244,7 @@ class Learner:
     def goto(self, path: str) -> Run:
         """Follow a sidebar link to another page, in the same session."""
         self._changed.clear()
+        self.values.clear()
         self.page = path
         return self._rerun(page_hash=self.pages[path], query="")
 

@@ -1,0 +1,162 @@
+"""Locust learners for a lecture hall: each speaks Streamlit's websocket protocol, no browser.
+
+    locust -f benches/locustfile.py --host http://127.0.0.1:8501 --headless -u 50 -r 10 \\
+        --run-time 10m --only-summary
+
+(`benches/hall_load.py` starts the servers, runs 50, 100 and 200 of these and prints the
+tables.) A learner opens Home, follows the sidebar to every page in lesson order, moves two of
+each page's controls (the lesson's own presets where a page has them), then on the training
+page picks the lesson's XOR run and plays it to the end, one timer beat at a time, the way the
+browser drives `st.fragment(run_every=...)`. Between actions it thinks for about
+`ML101_THINK_S` seconds (default 5; a student reading the page takes longer).
+
+What Locust records, per page: `open` (the page's first run after a sidebar link), `rerun` (a
+control changed), `tick` (one beat of the player while training) and, for a learner whose
+training found every heavy-work slot taken, `queue` (from the first tick that said "Waiting
+for a free slot" to the first that trained). An error box on the page or a stream that broke
+counts as a failure. Loopback only: the host must be 127.0.0.1 or localhost.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import gevent
+from locust import User, events, task
+from locust.exception import StopUser
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ml101.lesson_map import built_pages
+from tests.e2e.protocol import Learner as Tab
+from tests.e2e.protocol import ProtocolError, Run
+
+# Two moves per page, by URL key (URL keys never change: old deep links must keep working);
+# a key the page does not show falls back to the presenter toggle, present on every page.
+MOVES: dict[str, tuple[str, ...]] = {
+    "start": ("present", "present"),
+    "tensors": ("t_kind", "t_dtype"),
+    "benchmark": ("bm_op", "bm_plot"),
+    "autograd": ("ag_p_graph", "ag_step"),
+    "one-step": ("ts_next", "ts_act"),
+    "layers": ("ly_layer", "ly_layer"),
+    "numpy-vs-torch": ("np_dt", "np_act"),
+    "optimizers": ("op_preset_diverge", "op_surf"),
+    "dataloader": ("dl_bs", "dl_shuf"),
+    "training": ("tr_pre_xor",),  # the lesson's XOR: 2,000 epochs, 100 a beat
+}
+TRAIN_PAGE, PLAY = "training", "tr_play"
+MAX_BEATS = 400  # a run that has not ended by then is stopped (and counted as a failure)
+BUSY = "Waiting for a free slot"
+_AHEAD = re.compile(r"(\d+) learners are ahead|One learner is ahead|next in line")
+
+
+class PageError(Exception):
+    """The page showed an exception box or an st.error."""
+
+
+def place_in_line(run: Run) -> int | None:
+    """The learner's place in the heavy-work line as the busy notice says it, if shown."""
+    for text in run.texts():
+        if BUSY in text:
+            m = _AHEAD.search(text)
+            if m is None:
+                return 0  # busy, place not said
+            return int(m.group(1)) + 1 if m.group(1) else 2 if "One" in m.group(0) else 1
+    return None
+
+
+class Learner(User):
+    """One student with the app open in a tab, touring the lesson once."""
+
+    think_s = float(os.environ.get("ML101_THINK_S", "5"))
+    linger = False  # stay connected after the tour (hall_load.py ends the level)
+    finished = 0  # tours completed, across learners (read by hall_load.py)
+    longest_line = 0  # the farthest back in line any learner was told they stood
+
+    arrivals = 0  # learners started so far: each thinks with its own seeded rhythm
+
+    def on_start(self) -> None:
+        host = urlsplit(self.host or "")
+        if host.hostname not in ("127.0.0.1", "localhost"):
+            raise StopUser(f"loopback hosts only, not {self.host!r}")
+        type(self).arrivals += 1
+        self.rng = random.Random(type(self).arrivals)  # noqa: S311 (think times, not secrets)
+        self.tab = Tab(self.host, timeout_s=float(os.environ.get("ML101_RUN_TIMEOUT_S", 300)))
+
+    def on_stop(self) -> None:
+        self.tab.close()
+
+    def think(self) -> None:
+        gevent.sleep(self.rng.uniform(0.5, 1.5) * self.think_s)
+
+    def timed(self, kind: str, page: str, act: Callable[[], Run]) -> Run | None:
+        """Run one action and report it to Locust; None if the stream broke."""
+        start = time.perf_counter()
+        try:
+            run = act()
+        except (ProtocolError, OSError) as exc:
+            self._report(kind, page, start, exc)
+            return None
+        errors = run.errors()
+        self._report(kind, page, start, PageError(errors[0][:200]) if errors else None,
+                     len(run.elements))
+        return run
+
+    def _report(self, kind: str, page: str, start: float, exc: Exception | None,
+                length: int = 0) -> None:
+        events.request.fire(request_type=kind, name=f"/{page}", context={}, exception=exc,
+                            response_time=(time.perf_counter() - start) * 1000,
+                            response_length=length)
+
+    @task
+    def tour(self) -> None:
+        tab = self.tab
+        if self.timed("open", "start", lambda: tab.open()) is None:
+            raise StopUser
+        for info in built_pages():
+            nav = "" if info.url_path == "start" else info.url_path
+            self.think()
+            if info.url_path != "start" and self.timed(
+                    "open", info.url_path, lambda nav=nav: tab.goto(nav)) is None:
+                raise StopUser
+            for key in MOVES.get(info.url_path, ("present", "present")):
+                self.think()
+                key = key if key in tab.last_widgets else "present"
+                if self.timed("rerun", info.url_path, lambda k=key: tab.move(k)) is None:
+                    raise StopUser
+            if info.url_path == TRAIN_PAGE:
+                self.train()
+        type(self).finished += 1
+        while self.linger:
+            gevent.sleep(1)
+        raise StopUser
+
+    def train(self) -> None:
+        """Press Play and let the player's timer beat until the run ends."""
+        tab = self.tab
+        self.think()
+        run = self.timed("rerun", TRAIN_PAGE, lambda: tab.click(PLAY))
+        waiting_since = None
+        for _ in range(MAX_BEATS):
+            if run is None or not tab.timers:
+                return
+            place = place_in_line(run)
+            if place is not None:
+                waiting_since = waiting_since or time.perf_counter()
+                type(self).longest_line = max(type(self).longest_line, place)
+            elif waiting_since is not None:
+                self._report("queue", TRAIN_PAGE, waiting_since, None)
+                waiting_since = None
+            fragment, interval = next(iter(tab.timers.items()))
+            gevent.sleep(interval)
+            run = self.timed("tick", TRAIN_PAGE, lambda f=fragment: tab.tick(f))
+        self._report("tick", TRAIN_PAGE, time.perf_counter(),
+                     PageError(f"training still running after {MAX_BEATS} beats"))
