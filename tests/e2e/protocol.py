@@ -16,7 +16,6 @@ large elements are cached by hash like the browser's message cache. Loopback onl
 
 from __future__ import annotations
 
-import http.cookiejar
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -32,6 +31,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 # Element id of a keyed widget: "$$ID-<hash>-<key>" (streamlit.elements.lib.utils).
 _ID_PREFIX = "$$ID-"
+LOOPBACK = ("127.0.0.1", "localhost")
 _ERROR = 1  # Alert.Format.ERROR
 _EARLY = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 # What a widget's state is sent as, by element type (each widget's register_widget).
@@ -100,6 +100,8 @@ def current(el: Element) -> Any:
     if kind in ("selectbox", "radio"):
         return w.raw_value if w.set_value else w.options[w.default]
     if kind == "slider" and w.options:  # select_slider: indices into the labels
+        if w.set_value and w.raw_value:
+            return list(w.raw_value)
         return [w.options[int(i)] for i in (w.value if w.set_value else w.default)]
     if kind == "button_group":
         return list(w.raw_values) if w.set_value else [w.options[i].content for i in w.default]
@@ -164,6 +166,10 @@ class Learner:
     timeout_s: float = 120.0
     session_id: str = ""
     replica: str = ""  # the balancer's X-ML101-Replica on the websocket handshake, if any
+    page_replica: str = ""  # ... and on the page's HTTP response
+    # cookies as the browser keeps them for this site (a balancer's affinity cookie); set one
+    # by hand to ask the balancer for a given replica
+    cookies: dict[str, str] = field(default_factory=dict)
     page_hash: str = ""
     page: str = ""
     query: str = ""
@@ -173,20 +179,28 @@ class Learner:
     # the value the learner chose
     values: dict[str, Any] = field(default_factory=dict)
     _ws: Any = None
-    _cookies: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
     _cache: dict[str, ForwardMsg] = field(default_factory=dict)
     _elements: dict[tuple[int, ...], tuple[str, Element]] = field(default_factory=dict)
     _changed: dict[str, WidgetState] = field(default_factory=dict)
     _run_id: str = ""
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme != "http" or parts.hostname not in LOOPBACK:
+            raise ValueError(f"loopback http only, not {self.base_url!r}")
 
     # connection
 
     def open(self, path: str = "", query: str = "") -> Run:
         """Load `/<path>?<query>` as a browser tab would and wait for its first run."""
         url = f"{self.base_url}/{path}" + (f"?{query}" if query else "")
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self._cookies))
-        with opener.open(url, timeout=self.timeout_s) as r:
+        request = urllib.request.Request(url, headers=self._cookie_header())  # noqa: S310
+        with urllib.request.urlopen(request, timeout=self.timeout_s) as r:  # noqa: S310
             r.read()
+            for header in r.headers.get_all("Set-Cookie") or ():
+                name, _, value = header.split(";", 1)[0].partition("=")
+                self.cookies[name.strip()] = value.strip()
+            self.page_replica = r.headers.get("X-ML101-Replica", "")
         self.page, self.query, self.page_hash = path, query, ""
         self._connect()
         return self._rerun(page_name=path)
@@ -207,15 +221,18 @@ class Learner:
         if self._ws is not None:
             self._ws.close()
         parts = urlsplit(self.base_url)
-        cookie = "; ".join(f"{c.name}={c.value}" for c in self._cookies)
         protocols = ["streamlit", "", self.session_id if resume else ""]
         self._ws = websocket.create_connection(
             f"ws://{parts.netloc}/_stcore/stream", timeout=self.timeout_s,
-            header=[f"Sec-WebSocket-Protocol: {', '.join(protocols)}"],
-            cookie=cookie or None, origin=self.base_url, suppress_origin=False,
-            subprotocols=None, enable_multithread=False)
+            header=[f"Sec-WebSocket-Protocol: {', '.join(protocols)}",
+                    *(f"{k}: {v}" for k, v in self._cookie_header().items())],
+            origin=self.base_url)
         self.replica = (self._ws.getheaders() or {}).get("x-ml101-replica", "")
         self.timers.clear()
+
+    def _cookie_header(self) -> dict[str, str]:
+        jar = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return {"Cookie": jar} if jar else {}
 
     # actions
 
