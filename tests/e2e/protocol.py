@@ -202,6 +202,8 @@ class Learner:
                 self.cookies[name.strip()] = value.strip()
             self.page_replica = r.headers.get("X-ML101-Replica", "")
         self.page, self.query, self.page_hash = path, query, ""
+        self._changed.clear()
+        self.values.clear()
         self._connect()
         return self._rerun(page_name=path)
 

@@ -1,6 +1,6 @@
 """Locust learners for a lecture hall: each speaks Streamlit's websocket protocol, no browser.
 
-    locust -f benches/locustfile.py --host http://127.0.0.1:8501 --headless -u 50 -r 10 \\
+    locust -f benches/hall/locustfile.py --host http://127.0.0.1:8501 --headless -u 50 -r 10 \\
         --run-time 10m --only-summary
 
 (`benches/hall_load.py` starts the servers, runs 50, 100 and 200 of these and prints the
@@ -11,10 +11,11 @@ browser drives `st.fragment(run_every=...)`. Between actions it thinks for about
 `ML101_THINK_S` seconds (default 5; a student reading the page takes longer).
 
 What Locust records, per page: `open` (the page's first run after a sidebar link), `rerun` (a
-control changed), `tick` (one beat of the player while training) and, for a learner whose
-training found every heavy-work slot taken, `queue` (from the first tick that said "Waiting
-for a free slot" to the first that trained). An error box on the page or a stream that broke
-counts as a failure. Loopback only: the host must be 127.0.0.1 or localhost.
+control changed), `tick` (one beat of the player while training), `wait` (a beat whose page
+said "Waiting for a free slot": every heavy-work slot was taken) and `queue` (for a learner
+who waited: from the first such beat to the first that trained). An error box on the page or
+a stream that broke counts as a failure. Loopback only: the host must be 127.0.0.1 or
+localhost.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import gevent
-from locust import User, events, task
+from locust import User, task
 from locust.exception import StopUser
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from ml101.lesson_map import built_pages
 from tests.e2e.protocol import Learner as Tab
@@ -76,8 +77,12 @@ class Learner(User):
     """One student with the app open in a tab, touring the lesson once."""
 
     think_s = float(os.environ.get("ML101_THINK_S", "5"))
-    linger = False  # stay connected after the tour (hall_load.py ends the level)
-    finished = 0  # tours completed, across learners (read by hall_load.py)
+    tours = 1  # how many times each learner tours the lesson (hall_load.py's throughput
+    # runs tour without end, until it stops them)
+    linger = False  # stay connected after the tours, until hall_load.py ends the level
+    # across learners, read by hall_load.py:
+    finished = 0  # learners who completed their tours
+    gave_up = 0  # learners whose stream broke
     longest_line = 0  # the farthest back in line any learner was told they stood
 
     arrivals = 0  # learners started so far: each thinks with its own seeded rhythm
@@ -94,48 +99,59 @@ class Learner(User):
         gevent.sleep(self.rng.uniform(0.5, 1.5) * self.think_s)
 
     def timed(self, kind: str, page: str, act: Callable[[], Run]) -> Run | None:
-        """Run one action and report it to Locust; None if the stream broke."""
+        """Run one action and report it to Locust; None if the stream broke. A tick whose
+        page says the learner waits in line is reported as a `wait` tick."""
         start = time.perf_counter()
         try:
             run = act()
-        except (ProtocolError, OSError) as exc:
+        except (ProtocolError, OSError, KeyError) as exc:  # KeyError: a control is missing
             self._report(kind, page, start, exc)
             return None
         errors = run.errors()
+        if kind == "tick" and place_in_line(run) is not None:
+            kind = "wait"
         self._report(kind, page, start, PageError(errors[0][:200]) if errors else None,
                      len(run.elements))
         return run
 
     def _report(self, kind: str, page: str, start: float, exc: Exception | None,
                 length: int = 0) -> None:
-        events.request.fire(request_type=kind, name=f"/{page}", context={}, exception=exc,
-                            response_time=(time.perf_counter() - start) * 1000,
-                            response_length=length)
+        self.environment.events.request.fire(
+            request_type=kind, name=f"/{page}", context={}, exception=exc,
+            response_time=(time.perf_counter() - start) * 1000, response_length=length)
 
     @task
-    def tour(self) -> None:
-        tab = self.tab
-        if self.timed("open", "start", lambda: tab.open()) is None:
-            raise StopUser
-        for info in built_pages():
-            nav = "" if info.url_path == "start" else info.url_path
-            self.think()
-            if info.url_path != "start" and self.timed(
-                    "open", info.url_path, lambda nav=nav: tab.goto(nav)) is None:
+    def lecture(self) -> None:
+        for _ in range(self.tours):
+            if not self.tour():
+                type(self).gave_up += 1
                 raise StopUser
-            for key in MOVES.get(info.url_path, ("present", "present")):
-                self.think()
-                key = key if key in tab.last_widgets else "present"
-                if self.timed("rerun", info.url_path, lambda k=key: tab.move(k)) is None:
-                    raise StopUser
-            if info.url_path == TRAIN_PAGE:
-                self.train()
         type(self).finished += 1
         while self.linger:
             gevent.sleep(1)
         raise StopUser
 
-    def train(self) -> None:
+    def tour(self) -> bool:
+        """Home, every page in lesson order, a training run; False if the stream broke."""
+        tab = self.tab
+        if self.timed("open", "start", lambda: tab.open()) is None:
+            return False
+        for info in built_pages():
+            nav = "" if info.url_path == "start" else info.url_path
+            self.think()
+            if info.url_path != "start" and self.timed(
+                    "open", info.url_path, lambda nav=nav: tab.goto(nav)) is None:
+                return False
+            for key in MOVES.get(info.url_path, ("present", "present")):
+                self.think()
+                key = key if key in tab.last_widgets else "present"
+                if self.timed("rerun", info.url_path, lambda k=key: tab.move(k)) is None:
+                    return False
+            if info.url_path == TRAIN_PAGE and not self.train():
+                return False
+        return True
+
+    def train(self) -> bool:
         """Press Play and let the player's timer beat until the run ends."""
         tab = self.tab
         self.think()
@@ -143,7 +159,7 @@ class Learner(User):
         waiting_since = None
         for _ in range(MAX_BEATS):
             if run is None or not tab.timers:
-                return
+                return run is not None
             place = place_in_line(run)
             if place is not None:
                 waiting_since = waiting_since or time.perf_counter()
@@ -156,3 +172,4 @@ class Learner(User):
             run = self.timed("tick", TRAIN_PAGE, lambda f=fragment: tab.tick(f))
         self._report("tick", TRAIN_PAGE, time.perf_counter(),
                      PageError(f"training still running after {MAX_BEATS} beats"))
+        return True
