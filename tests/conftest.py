@@ -14,7 +14,12 @@ os.environ.setdefault("ML101_TORCH_THREADS", "1")
 
 from streamlit.testing.v1 import AppTest
 
+from ml101 import runtime
 from ml101.lesson_map import page_by_url
+
+# Core tests run under the app's own thread policy too: the tensors are tiny, and on a
+# busy machine a second OpenMP thread makes an epoch some 30 times slower.
+runtime.configure()
 
 ROOT = Path(__file__).resolve().parent.parent
 OpenPage = Callable[..., AppTest]

@@ -1,4 +1,4 @@
-"""How a DataLoader cuts an epoch into batches: the orders, the split, the collation.
+"""How a DataLoader cuts an epoch into batches: the settings, the split, the plan.
 
 The order a DataLoader serves depends only on the dataset's length, the batch size,
 `shuffle`, `drop_last` and the state of its generator; never on the data. So the
@@ -11,37 +11,28 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from torch.utils.data import (
     BatchSampler,
     Dataset,
     RandomSampler,
     SequentialSampler,
-    default_collate,
     random_split,
 )
 
 from ml101 import runtime
 from ml101.data import image_folder
-from ml101.datasets import (
-    DATASETS,
-    ArrayDataset,
-    check_args,
-    generator_call,
-    generator_source,
-    make_dataset,
-    split_sizes,
-)
+from ml101.datasets import ArrayDataset, check_args, make_dataset, split_sizes
 
 IMAGES = "shapes"  # the image-folder dataset, beside the catalogue of point datasets
 MAX_BATCH = 512
 MAX_EPOCHS = 5
 MAX_VAL_PERCENT = 50
-LABEL_CELLS = 64  # write the index inside each cell up to this many samples
+VAL_SHOWN = 40  # validation indices the page lists (and its code prints)
+
+Position = tuple[int, int]  # (epoch, batch), both counted from 0
 
 
 @dataclass(frozen=True)
@@ -127,7 +118,7 @@ def epoch_orders(n: int, cfg: LoaderConfig) -> list[list[list[int]]]:
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything the page shows, computed once per rerun."""
+    """Which sample lands in which batch, epoch after epoch: computed once per settings."""
 
     n_total: int
     train_indices: list[int]
@@ -139,14 +130,23 @@ class Plan:
     def n_train(self) -> int:
         return len(self.train_indices)
 
+    @property
+    def n_batches(self) -> int:
+        """len(loader): the same every epoch."""
+        return len(self.orders[0])
+
+    @property
+    def sizes(self) -> list[int]:
+        """How many samples each batch holds (the same every epoch)."""
+        return [len(batch) for batch in self.orders[0]]
+
 
 def plan(n_total: int, served: Dataset, train_indices: list[int], val_indices: list[int],
          cfg: LoaderConfig) -> Plan:
     """Map the loader's positions through the split to dataset indices."""
     positions = epoch_orders(len(served), cfg)  # type: ignore[arg-type]
     if cfg.val_percent:
-        to_index = np.asarray(train_indices, dtype=np.int64)
-        orders = [[to_index[batch].tolist() for batch in epoch] for epoch in positions]
+        orders = [[[train_indices[i] for i in batch] for batch in epoch] for epoch in positions]
     else:
         orders = positions
     return Plan(n_total, train_indices, val_indices, positions, orders)
@@ -163,246 +163,9 @@ def dropped_indices(p: Plan, epoch: int, cfg: LoaderConfig) -> list[int]:
     return sorted(train[~served[train]].tolist())
 
 
-def collate_demo(served: Dataset, positions: list[int],
-                 show: int = 4) -> tuple[list[tuple[Any, Any]], Any, Any]:
-    """The first `show` (x, y) pairs of a batch and what default_collate makes of all of them."""
-    pairs = [served[p] for p in positions]
-    X, y = default_collate(pairs)
-    return pairs[:show], X, y
-
-
-# --- charts ----------------------------------------------------------------------------
-
-
-def index_map_frame(p: Plan, cfg: LoaderConfig, current: tuple[int, int]) -> pd.DataFrame:
-    """One row per (epoch, slot): which sample the loader served there, in which batch.
-
-    Samples drop_last left out come last in their epoch, with batch 0.
-    """
-    wrap = _wrap(p.n_train, cfg.batch_size)
-    n_batches = len(p.orders[0])
-    sizes = [len(batch) for batch in p.orders[0]]  # the same every epoch
-    batch_of_slot = np.repeat(np.arange(1, n_batches + 1), sizes)
-    n_dropped = p.n_train - len(batch_of_slot)
-    batch_of_slot = np.concatenate([batch_of_slot, np.zeros(n_dropped, dtype=np.int64)])
-    slots = np.arange(p.n_train)
-    index = np.concatenate([
-        np.asarray([i for batch in epoch for i in batch]
-                   + dropped_indices(p, e, cfg), dtype=np.int64)
-        for e, epoch in enumerate(p.orders)])
-    epochs = len(p.orders)
-    batch = np.tile(batch_of_slot, epochs)
-    epoch_col = np.repeat(np.arange(1, epochs + 1), p.n_train)
-    return pd.DataFrame({
-        "epoch": epoch_col, "line": np.tile(slots // wrap, epochs),
-        "col": np.tile(slots % wrap, epochs), "index": index, "batch": batch,
-        "current": (epoch_col == current[0] + 1) & (batch == current[1] + 1),
-    })
-
-
-def _wrap(n: int, batch_size: int, target: int = 40) -> int:
-    """Cells per line: whole batches per line when they fit, so batches line up."""
-    if n <= target:
-        return max(n, 1)
-    if batch_size <= target:
-        return batch_size * (target // batch_size)
-    return target
-
-
-def index_map_spec(df: pd.DataFrame, n_train: int) -> dict[str, Any]:
-    """Vega-Lite for the grid: a cell per sample, coloured by batch, a block per epoch.
-
-    A plain dict rather than Altair: validating an Altair chart of a few thousand cells
-    costs more than the rest of the page's rerun.
-    """
-    cell = 22 if n_train <= LABEL_CELLS else 13
-    cols = int(df["col"].max()) + 1 if len(df) else 1
-    lines = int(df["line"].max()) + 1 if len(df) else 1
-    layers: list[dict[str, Any]] = [{
-        "mark": {"type": "rect", "cornerRadius": 2},
-        "encoding": {
-            "color": {"condition": {"test": "datum.batch == 0", "value": "#d0d0d0"},
-                      "field": "batch", "type": "nominal",
-                      "scale": {"scheme": "tableau10"}, "legend": None},
-            "stroke": {"condition": {"test": "datum.current", "value": "black"},
-                       "value": "white"},
-            "strokeWidth": {"condition": {"test": "datum.current", "value": 2.5},
-                            "value": 0.5},
-            "tooltip": [{"field": "epoch", "type": "ordinal"},
-                        {"field": "batch", "type": "ordinal",
-                         "title": "batch (0 = dropped)"},
-                        {"field": "index", "type": "quantitative", "title": "sample index"}],
-        },
-    }]
-    if n_train <= LABEL_CELLS:
-        layers.append({"mark": {"type": "text", "fontSize": 10, "fontWeight": "bold",
-                                "color": "white"},
-                       "encoding": {"text": {"field": "index", "type": "quantitative"}}})
-    return {
-        "facet": {"row": {"field": "epoch", "type": "ordinal", "title": None,
-                          "header": {"labelExpr": "'epoch ' + datum.value", "labelAngle": 0,
-                                     "labelAlign": "left", "labelFontSize": 12}}},
-        "spacing": 6,
-        "spec": {
-            "width": cell * cols, "height": cell * lines,
-            "encoding": {"x": {"field": "col", "type": "ordinal", "axis": None},
-                         "y": {"field": "line", "type": "ordinal", "axis": None}},
-            "layer": layers,
-        },
-        "config": {"view": {"stroke": None}},
-    }
-
-
-def scatter_frame(X: torch.Tensor, y: torch.Tensor, p: Plan, batch: list[int]) -> pd.DataFrame:
-    """The points with their role: in the current batch, training, or validation."""
-    role = np.full(p.n_total, "train", dtype=object)
-    role[p.val_indices] = "validation"
-    role[batch] = "current batch"
-    xy = X[:, :2].numpy()
-    return pd.DataFrame({"index": np.arange(p.n_total), "x1": xy[:, 0], "x2": xy[:, 1],
-                         "class": y.reshape(len(y), -1)[:, 0].to(torch.int64).numpy(),
-                         "role": role})
-
-
-def scatter_spec(feature_names: tuple[str, str] = ("x[0]", "x[1]")) -> dict[str, Any]:
-    """Vega-Lite: all points faint, the current batch bold and ringed, validation hollow."""
-    def only(role: str, mark: dict[str, Any]) -> dict[str, Any]:
-        return {"transform": [{"filter": f"datum.role == '{role}'"}], "mark": mark}
-
-    return {
-        "height": 380,
-        "encoding": {
-            "x": {"field": "x1", "type": "quantitative", "title": feature_names[0],
-                  "scale": {"zero": False}},
-            "y": {"field": "x2", "type": "quantitative", "title": feature_names[1],
-                  "scale": {"zero": False}},
-            "color": {"field": "class", "type": "nominal", "scale": {"scheme": "category10"},
-                      "legend": {"orient": "top"}},
-            "tooltip": [{"field": "index", "type": "quantitative"},
-                        {"field": "class", "type": "nominal"},
-                        {"field": "role", "type": "nominal"},
-                        {"field": "x1", "type": "quantitative", "format": ".3f"},
-                        {"field": "x2", "type": "quantitative", "format": ".3f"}],
-        },
-        "layer": [
-            only("train", {"type": "circle", "size": 25, "opacity": 0.25}),
-            only("validation", {"type": "point", "size": 25, "opacity": 0.4}),
-            only("current batch", {"type": "circle", "size": 110, "opacity": 1,
-                                   "stroke": "black", "strokeWidth": 1.5}),
-        ],
-    }
-
-
-# --- the code panel --------------------------------------------------------------------
-
-
-def loader_code(cfg: LoaderConfig, epoch: int, batch: int) -> str:
-    """Runnable code for these settings: it prints the batch count and, for the chosen
-    epoch and batch (both 0-based here, 1-based in the printout), the indices and tensors."""
-    lines = ["import math", "", "import torch",
-             "from torch.utils.data import DataLoader, Dataset, random_split"]
-    if cfg.is_images:
-        lines[0:1] = ["import tempfile", "from pathlib import Path", "", "import numpy as np",
-                      "from matplotlib import image as mpimg"]
-    lines += ["", f"torch.manual_seed({cfg.seed})  # every draw below uses its own seeded "
-              "generator too", "", ""]
-    if cfg.is_images:
-        per_class = cfg.n_samples // len(image_folder.SHAPES)
-        lines += [image_folder.source(), "",
-                  "folder = Path(tempfile.mkdtemp())",
-                  f"write_shapes(folder, {per_class}, {cfg.seed})",
-                  "dataset = ShapesFolder(folder)",
-                  "print(f'{len(dataset)} images, classes {dataset.classes}')"]
-    else:
-        spec = DATASETS[cfg.dataset]
-        call = generator_call(cfg.dataset, cfg.n_samples, cfg.noise, cfg.n_classes,
-                              f"torch.Generator().manual_seed({cfg.seed})")
-        lines += [generator_source(cfg.dataset), "",
-                  "class PointsDataset(Dataset):",
-                  "    def __init__(self, X, y):",
-                  "        self.X, self.y = X, y",
-                  "",
-                  "    def __len__(self):",
-                  "        return len(self.X)",
-                  "",
-                  "    def __getitem__(self, idx):",
-                  "        return self.X[idx], self.y[idx]",
-                  "", "",
-                  f"dataset = PointsDataset(*{call})  # {spec.label}"]
-    shuffle, drop = cfg.shuffle, cfg.drop_last
-    if cfg.val_percent:
-        lines += ["",
-                  f"val_share = {cfg.val_percent / 100!r}  # random_split floors each share, "
-                  "then hands out the rest",
-                  "train_set, val_set = random_split(dataset, [1 - val_share, val_share],",
-                  f"                                 generator=torch.Generator()"
-                  f".manual_seed({cfg.seed}))",
-                  "print('validation indices:', sorted(val_set.indices))",
-                  "to_index = train_set.indices  # position in train_set -> index in dataset"]
-    else:
-        lines += ["", "train_set = dataset", "to_index = list(range(len(dataset)))"]
-    loader_args = (f"batch_size={cfg.batch_size}, shuffle={shuffle}, drop_last={drop},\n"
-                   f"                    generator=torch.Generator().manual_seed({cfg.seed}))")
-    lines += [
-        "",
-        f"loader = DataLoader(train_set, {loader_args}",
-        "print('batches per epoch:', len(loader))",
-        "",
-        "# The order depends only on len(train_set), the settings and the generator, never on",
-        "# the data: a loader over the positions 0..n-1 with an identically seeded generator",
-        "# serves exactly the positions `loader` serves, as long as both run whole epochs",
-        "# (a sampler draws once more when it is exhausted, so zip() would put them out of step).",
-        f"positions = DataLoader(range(len(train_set)), {loader_args}",
-        "",
-        f"for epoch in range(1, {epoch + 2}):",
-        "    order = [pos.tolist() for pos in positions]  # this epoch's positions, per batch",
-        "    for b, (X_batch, y_batch) in enumerate(loader, start=1):",
-        "        idx = [to_index[p] for p in order[b - 1]]",
-        "        assert torch.equal(X_batch, torch.stack([dataset[i][0] for i in idx]))",
-        f"        if epoch == {epoch + 1} and b == {batch + 1}:",
-        "            print(f'epoch {epoch}, batch {b}: indices {idx}')",
-        "            print('X_batch', tuple(X_batch.shape), 'y_batch', tuple(y_batch.shape))",
-    ]
-    if not cfg.is_images:
-        rows = "" if cfg.batch_size <= 8 else "[:8]"
-        lines += [f"            print(X_batch{rows})", f"            print(y_batch{rows})"]
-    return "\n".join(lines) + "\n"
-
-
-# --- the current batch, as the page shows it ---------------------------------------------
-
-
-def batch_table(X: torch.Tensor, y: torch.Tensor, indices: list[int]) -> pd.DataFrame:
-    """The stacked batch as a table: one row per sample, in the order the loader served."""
-    frame = pd.DataFrame(X.numpy(), columns=[f"x[{j}]" for j in range(X.shape[1])])
-    frame.insert(0, "sample index", indices)
-    frame["y"] = y.reshape(len(y), -1)[:, 0].numpy()
-    frame.index.name = "row"
-    return frame
-
-
-def collate_text(pairs: list[tuple[Any, Any]], n: int, X: Any, y: Any) -> str:
-    """What default_collate receives (a list of pairs) and returns (two stacked tensors)."""
-    shown = [f"    ({_short(x)}, {_short(t)})," for x, t in pairs]
-    more = [f"    # ... {n - len(pairs)} more pairs"] if n > len(pairs) else []
-    return "\n".join([
-        f"samples = [train_set[p] for p in batch_positions]  # a list of {n} (x, y) pairs",
-        "[", *shown, *more, "]",
-        "X_batch, y_batch = default_collate(samples)  # stacks the x's, then the y's",
-        f"X_batch: shape {tuple(X.shape)}, {X.dtype}",
-        f"y_batch: shape {tuple(y.shape)}, {y.dtype}",
-    ])
-
-
-def _short(value: Any) -> str:
-    """A sample as Python would show it, 4 decimals, without touching torch's global
-    print options (sessions share them)."""
-    if isinstance(value, torch.Tensor):
-        if value.dim() >= 2:
-            return f"<image tensor of shape {tuple(value.shape)}>"
-        if value.dim() == 0:
-            return f"tensor({value.item()})"
-        if value.dtype.is_floating_point:
-            return "tensor([" + ", ".join(f"{v:.4f}" for v in value.tolist()) + "])"
-        return f"tensor({value.tolist()})"
-    return repr(value)
+def step(at: Position, delta: int, epochs: int, n_batches: int) -> Position:
+    """`delta` batches on (or back) from `at`, rolling over into the next (or previous)
+    epoch as a training loop does; it stops at the first and at the last batch shown."""
+    flat = at[0] * n_batches + at[1] + delta
+    flat = min(max(flat, 0), epochs * n_batches - 1)
+    return divmod(flat, n_batches)

@@ -1,11 +1,8 @@
-"""Batch orders equal a real seeded DataLoader's; counts, splits, frames and the code panel."""
+"""Batch orders equal a real seeded DataLoader's; counts, splits and stepping."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import math
-import re
 
 import pytest
 import torch
@@ -61,15 +58,12 @@ def test_split_matches_random_split_and_plan_maps_to_dataset_indices() -> None:
     assert train == list(ref_train.indices) and val == list(ref_val.indices)
     assert batches.split(ds, cfg)[1] == train  # same seed, same split
     p = batches.plan(len(ds), served, train, val, cfg)
-    assert len(p.orders[0]) == 4
+    assert p.n_batches == 4 and p.sizes == [16] * 4
     dropped = batches.dropped_indices(p, 0, cfg)
     assert len(dropped) == 70 - 64
     served_idx = [i for b in p.orders[0] for i in b]
     assert sorted(served_idx + dropped) == sorted(train)
-    frame = batches.index_map_frame(p, cfg, (0, 1))
-    assert len(frame) == cfg.epochs * 70
-    assert (frame[frame.batch == 0].shape[0]) == cfg.epochs * 6
-    assert frame[frame.current]["index"].tolist() == p.orders[0][1]
+    assert all(train[pos] == i for pos, i in zip(p.positions[1][2], p.orders[1][2], strict=True))
 
 
 def test_without_validation_the_whole_dataset_is_served_in_index_order() -> None:
@@ -89,29 +83,27 @@ def test_check_rejects_settings_out_of_range(cfg: LoaderConfig) -> None:
         batches.check(cfg)
 
 
-def test_collate_text_and_table_describe_the_real_batch() -> None:
-    cfg = LoaderConfig(dataset="sum10", n_samples=40, noise=0.0, batch_size=8)
-    ds = batches.make_points(cfg)
-    pairs, X, y = batches.collate_demo(ds, [3, 1, 4, 1, 5])
-    assert torch.equal(X, ds.X[[3, 1, 4, 1, 5]]) and y.shape == (5, 1)
-    text = batches.collate_text(pairs, 5, X, y)
-    assert "X_batch: shape (5, 10), torch.float32" in text and "1 more pairs" in text
-    assert f"{ds.X[3, 0].item():.4f}" in text
-    table = batches.batch_table(X, y, [3, 1, 4, 1, 5])
-    assert table["sample index"].tolist() == [3, 1, 4, 1, 5]
-    assert list(table.columns[1:11]) == [f"x[{j}]" for j in range(10)]
+def test_step_rolls_over_epochs_and_stops_at_both_ends() -> None:
+    assert batches.step((0, 12), 1, 3, 13) == (1, 0)  # the last batch, then the next epoch
+    assert batches.step((1, 0), -1, 3, 13) == (0, 12)
+    assert batches.step((0, 0), -1, 3, 13) == (0, 0)
+    assert batches.step((2, 12), 1, 3, 13) == (2, 12)
+    assert batches.step((0, 3), 20, 3, 13) == (1, 10)  # Play may walk several at once
+    assert batches.step((0, 0), 99, 2, 1) == (1, 0)
 
 
-@pytest.mark.parametrize("val", [0, 25])
-def test_generated_code_prints_the_same_batch(val: int) -> None:
-    cfg = LoaderConfig(dataset="blobs", n_samples=90, noise=0.4, n_classes=3, batch_size=7,
-                       drop_last=False, seed=11, val_percent=val, epochs=3)
-    ds = batches.make_points(cfg)
-    served, train, vals = batches.split(ds, cfg)
-    p = batches.plan(len(ds), served, train, vals, cfg)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(batches.loader_code(cfg, 2, 4), {"__name__": "generated"})
-    m = re.search(r"epoch 3, batch 5: indices \[([\d, ]*)\]", out.getvalue())
-    assert m and [int(v) for v in m[1].split(",")] == p.orders[2][4]
-    assert f"batches per epoch: {batches.batch_count(p.n_train, 7, False)}" in out.getvalue()
+@settings(max_examples=80, deadline=None)
+@given(epochs=st.integers(1, 5), n=st.integers(1, 40), data=st.data())
+def test_stepping_one_by_one_visits_every_batch_in_loader_order(epochs: int, n: int,
+                                                               data: st.DataObject) -> None:
+    at, seen = (0, 0), [(0, 0)]
+    for _ in range(epochs * n + 2):
+        at = batches.step(at, 1, epochs, n)
+        seen.append(at)
+    assert sorted(set(seen)) == [(e, b) for e in range(epochs) for b in range(n)]
+    k = data.draw(st.integers(-3 * n, 3 * n))
+    start = (data.draw(st.integers(0, epochs - 1)), data.draw(st.integers(0, n - 1)))
+    one_by_one = start
+    for _ in range(abs(k)):
+        one_by_one = batches.step(one_by_one, 1 if k > 0 else -1, epochs, n)
+    assert batches.step(start, k, epochs, n) == one_by_one
