@@ -152,9 +152,12 @@ class Hall:
 
 
 def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s: float,
-             tours: int, warm_up: bool, pinned: bool, threads: int) -> Hall:
+             tours: int, warm_up: bool, pinned: bool, threads: int,
+             gc_after_runs: bool = False) -> Hall:
     logs = Path(tempfile.mkdtemp(prefix="ml101-hall-"))
     env = {"ML101_TORCH_THREADS": str(threads)}
+    if gc_after_runs:  # Streamlit's default, which .streamlit/config.toml turns off
+        env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] = "true"
     with servers(replicas, env, logs) as srv:
         if warm_up:
             warm(srv.url)
@@ -265,6 +268,18 @@ def print_halls(halls: list[Hall], think: float, ramp: float) -> None:
                 print(f"- {n} x {what}")
 
 
+def print_gc(before: Hall, after: Hall) -> None:
+    print(f"\n## Before and after `postScriptGC = false`: {after.learners} learners, "
+          "same settings, back to back\n")
+    print("| Streamlit's full gc.collect() after every run | client p50 ms | client p95 ms "
+          "| server CPU s per action | actions/s | peak RSS MiB | errors | wall s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, h in (("on (Streamlit's default)", before), ("off (this app)", after)):
+        print(f"| {label} | {ms(h.times(('open', 'rerun')))} "
+              f"| {h.server_cpu / max(1, h.actions):.3f} | {h.actions / h.wall_s:.1f} "
+              f"| {h.peak_rss:,.0f} | {h.errors} | {h.wall_s:.0f} |")
+
+
 def print_scale(runs: list[Hall], scale_s: float) -> None:
     print(f"\n## Throughput: learners who never think, {scale_s:.0f} s, 1 and 2 replicas "
           "behind HAProxy (unpinned)\n")
@@ -282,6 +297,13 @@ def main(args: argparse.Namespace) -> int:
     halls = [run_hall(n, think=args.think, replicas=1, tours=1, warm_up=args.warm,
                       pinned=args.pin, **common) for n in args.learners]
     print_halls(halls, args.think, args.ramp)
+    if args.gc_baseline:
+        after = next((h for h in halls if h.learners == args.gc_baseline), None) or run_hall(
+            args.gc_baseline, think=args.think, replicas=1, tours=1, warm_up=args.warm,
+            pinned=args.pin, **common)
+        before = run_hall(args.gc_baseline, think=args.think, replicas=1, tours=1,
+                          warm_up=args.warm, pinned=args.pin, gc_after_runs=True, **common)
+        print_gc(before, after)
     scale: list[Hall] = []
     if args.scale:
         for replicas in (1, 2):
@@ -333,5 +355,8 @@ if __name__ == "__main__":
                         help="skip the 1 vs 2 replicas throughput runs")
     parser.add_argument("--scale-learners", type=int, default=24)
     parser.add_argument("--scale-s", type=float, default=90)
+    parser.add_argument("--gc-baseline", type=int, default=50, metavar="LEARNERS",
+                        help="also run this many with Streamlit's gc after every run "
+                             "(0: skip)")
     parser.add_argument("--json", help="also write the figures here (for tests)")
     sys.exit(main(parser.parse_args()))

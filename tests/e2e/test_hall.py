@@ -25,7 +25,8 @@ def test_two_protocol_learners_tour_every_page_and_train(tmp_path: Path) -> None
     out = tmp_path / "hall.json"
     run = subprocess.run(
         [sys.executable, "benches/hall_load.py", "--learners", "2", "--think", "0",
-         "--ramp", "1", "--no-warm", "--no-scale", "--limit-s", "200", "--json", str(out)],
+         "--ramp", "1", "--no-warm", "--no-scale", "--gc-baseline", "0", "--limit-s", "200",
+         "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=280, check=False)
     assert out.exists(), run.stdout[-3000:] + run.stderr[-3000:]
     (hall,) = json.loads(out.read_text())
