@@ -132,6 +132,7 @@ class Hall:
     finished: int
     gave_up: int
     longest_line: int
+    waiters: int
     peak_rss: float
     idle_rss: float
     server_cpu: float
@@ -169,7 +170,7 @@ def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s
         for log in logs.glob("*.jsonl"):
             log.unlink()  # only the hall's own runs
         Learner.think_s, Learner.tours, Learner.linger = think, tours, True
-        Learner.finished = Learner.gave_up = Learner.longest_line = 0
+        Learner.finished = Learner.gave_up = Learner.longest_line = Learner.waiters = 0
         client: dict[tuple[str, str], list[float]] = defaultdict(list)
         failures: dict[str, int] = defaultdict(int)
 
@@ -208,7 +209,8 @@ def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s
         log.unlink()
     logs.rmdir()
     return Hall(learners, replicas, wall, dict(client), dict(failures), dict(server),
-                Learner.finished, Learner.gave_up, Learner.longest_line, peak, idle_rss,
+                Learner.finished, Learner.gave_up, Learner.longest_line, Learner.waiters,
+                peak, idle_rss,
                 server_cpu, driver_cpu, other_cpu)
 
 
@@ -242,13 +244,13 @@ def print_halls(halls: list[Hall], think: float, ramp: float) -> None:
           "stood in line: the page keeps answering while it waits.")
     print("\n### Heavy-work slots (training waits for one of "
           f"{os.environ.get('ML101_MAX_HEAVY', '2')})\n")
-    print("| learners | learners who waited | wait p50 s | wait p95 s | wait max s "
+    print("| learners | learners who waited | waits | wait p50 s | wait p95 s | wait max s "
           "| farthest back in line | waiting beat p50 ms | waiting beat p95 ms |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for h in halls:
         waits = h.times(("queue",))
         p50, p95 = median_p95(waits) if waits else (0, 0)
-        print(f"| {h.learners} | {len(waits)} | {p50:.1f} | {p95:.1f} "
+        print(f"| {h.learners} | {h.waiters} | {len(waits)} | {p50:.1f} | {p95:.1f} "
               f"| {max(waits, default=0):.1f} | {h.longest_line} | {ms(h.times(('wait',)))} |")
     for h in halls:
         print(f"\n### {h.learners} learners, page by page (ms)\n")

@@ -29,6 +29,8 @@ MAX_HEAVY = int(os.environ.get("ML101_MAX_HEAVY", "2"))
 # many seconds (a playing page asks on every tick, twice a second); one who paused or left
 # drops out, so the line never waits for nobody for longer than this.
 LINE_KEEP_S = 5.0
+# How long a playing page's tick waits for its turn before it redraws and asks again.
+TURN_S = 0.25
 # No single user request may allocate more than this for its tensors.
 MEMORY_BUDGET_BYTES = 64 * 2**20
 
@@ -100,31 +102,49 @@ def generator(seed: int) -> torch.Generator:
 
 
 class _Slots:
-    """The MAX_HEAVY slots, handed out first come, first served. Who waits stands in `line`
-    (ticket -> when it last asked, in arrival order): a call that blocks waits there, and a
-    learner who asks again on every tick keeps the place between tries."""
+    """The MAX_HEAVY slots, handed out in turn. Who waits stands in `line` (ticket -> when it
+    last asked, in arrival order): a call that blocks waits there, and a learner who asks again
+    on every tick keeps the place between tries. A freed slot goes to the first in line who is
+    there to take it (`present`): one who is between two ticks keeps the place but is not
+    waited for, so no slot sits idle while somebody waits."""
 
     def __init__(self, n: int) -> None:
         self.n, self.held = n, 0
         self.cond = threading.Condition()
         self.line: dict[Hashable, float] = {}
+        self.present: dict[Hashable, int] = {}  # ticket -> calls of it waiting right now
 
     def acquire(self, ticket: Hashable, wait_s: float, keep_place: bool) -> bool:
         deadline = time.monotonic() + wait_s
         with self.cond:
-            while True:
-                now = time.monotonic()
-                self.line[ticket] = now  # a ticket already in line keeps its place
-                self._drop_stale(now)
-                if list(self.line).index(ticket) < self.n - self.held:
-                    del self.line[ticket]
-                    self.held += 1
-                    return True
-                if now >= deadline:
-                    if not keep_place:
+            self.present[ticket] = self.present.get(ticket, 0) + 1
+            try:
+                while True:
+                    now = time.monotonic()
+                    self.line[ticket] = now  # a ticket already in line keeps its place
+                    self._drop_stale(now)
+                    if self._waiting_ahead(ticket) < self.n - self.held:
                         del self.line[ticket]
-                    return False
-                self.cond.wait(min(deadline - now, LINE_KEEP_S / 2))
+                        self.held += 1
+                        return True
+                    if now >= deadline:
+                        if not keep_place:
+                            del self.line[ticket]
+                        return False
+                    self.cond.wait(min(deadline - now, LINE_KEEP_S / 2))
+            finally:
+                self.present[ticket] -= 1
+                if not self.present[ticket]:
+                    del self.present[ticket]
+                self.cond.notify_all()  # who was behind this caller may now be first
+
+    def _waiting_ahead(self, ticket: Hashable) -> int:
+        ahead = 0
+        for t in self.line:
+            if t == ticket:
+                return ahead
+            ahead += t in self.present
+        return ahead
 
     def release(self) -> None:
         with self.cond:
@@ -177,10 +197,12 @@ def leave_line(ticket: Hashable) -> None:
 @contextmanager
 def heavy_slot(wait_s: float = 0.0) -> Iterator[bool]:
     """Hold one of the MAX_HEAVY slots for heavy work, in turn with everybody waiting;
-    yields False if none freed within `wait_s`."""
+    yields False if none freed within `wait_s` (a learner in line waits at least TURN_S)."""
     ticket = _ticket.get()
-    got = _slots.acquire(object() if ticket is None else ticket, wait_s,
-                         keep_place=ticket is not None)
+    if ticket is None:
+        got = _slots.acquire(object(), wait_s, keep_place=False)
+    else:
+        got = _slots.acquire(ticket, max(wait_s, TURN_S), keep_place=True)
     try:
         yield got
     finally:

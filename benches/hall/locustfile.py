@@ -84,6 +84,7 @@ class Learner(User):
     finished = 0  # learners who completed their tours
     gave_up = 0  # learners whose stream broke
     longest_line = 0  # the farthest back in line any learner was told they stood
+    waiters = 0  # learners who waited in line at least once
 
     arrivals = 0  # learners started so far: each thinks with its own seeded rhythm
 
@@ -156,7 +157,7 @@ class Learner(User):
         tab = self.tab
         self.think()
         run = self.timed("rerun", TRAIN_PAGE, lambda: tab.click(PLAY))
-        waiting_since = None
+        waiting_since, waited = None, False
         for _ in range(MAX_BEATS):
             if run is None or not tab.timers:
                 return run is not None
@@ -164,6 +165,8 @@ class Learner(User):
             if place is not None:
                 waiting_since = waiting_since or time.perf_counter()
                 type(self).longest_line = max(type(self).longest_line, place)
+                type(self).waiters += not waited
+                waited = True
             elif waiting_since is not None:
                 self._report("queue", TRAIN_PAGE, waiting_since, None)
                 waiting_since = None

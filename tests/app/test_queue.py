@@ -18,10 +18,10 @@ def test_a_waiting_learner_sees_their_place_in_line(open_app: OpenPage,
     slots = runtime._Slots(runtime.MAX_HEAVY)
     slots.held = slots.n  # every slot held by other learners' training
     monkeypatch.setattr(runtime, "_slots", slots)
+    at = open_app("training", tr_speed="5")
     other = object()
     with runtime.in_line_as(other), runtime.heavy_slot():  # another learner waits first
         pass
-    at = open_app("training", tr_speed="5")
     at.button(key="tr_play").click().run()
     assert "One learner is ahead of you" in shown_text(at)
     assert at.button(key="tr_play").label == "Pause" and _epoch(at) == 0

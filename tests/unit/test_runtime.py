@@ -126,15 +126,42 @@ def _wait(wait_s: float) -> bool:
         return got
 
 
+def _queue(ticket: object, wait_s: float, served: list[bool]) -> threading.Thread:
+    """A learner whose tick is waiting in line right now (in another script thread)."""
+    def wait() -> None:
+        with runtime.in_line_as(ticket), runtime.heavy_slot(wait_s=wait_s) as got:
+            served.append(got)
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while ticket not in runtime._slots.present and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return thread
+
+
 def test_waiting_learners_keep_their_place_and_are_served_in_turn(crowded: Any) -> None:
     alice, bob = object(), object()
     assert not _try(alice) and not _try(bob)
     assert (runtime.place_in_line(alice), runtime.place_in_line(bob)) == (1, 2)
     assert not _try(bob) and runtime.place_in_line(bob) == 2, "asking again keeps the place"
-    crowded.release()  # one slot frees
-    assert not _try(bob), "bob may not take the slot alice is next for"
-    assert _try(alice) and runtime.place_in_line(alice) is None
-    assert runtime.place_in_line(bob) == 1
+    served: list[bool] = []
+    alice_waits = _queue(alice, 5, served)
+    bob_waits = _queue(bob, 5, served)
+    crowded.release()  # one slot frees while both wait: it is alice's
+    alice_waits.join(5)
+    assert served[0] is True and runtime.place_in_line(alice) is None
+    bob_waits.join(5)  # alice's slot came free when she was done: then it was bob's
+    assert served == [True, True]
+
+
+def test_a_learner_between_two_ticks_keeps_the_place_but_is_not_waited_for(crowded: Any
+                                                                           ) -> None:
+    alice, bob = object(), object()
+    assert not _try(alice) and not _try(bob)
+    crowded.release()  # a slot frees while alice's page is between two ticks
+    assert _try(bob), "the slot does not sit idle while bob is there"
+    assert runtime.place_in_line(alice) == 1
 
 
 def test_a_learner_who_leaves_or_stops_asking_drops_out(crowded: Any,
@@ -145,19 +172,18 @@ def test_a_learner_who_leaves_or_stops_asking_drops_out(crowded: Any,
         assert not _try(t)
     runtime.leave_line(alice)  # alice paused
     assert runtime.place_in_line(bob) == 1
-    later = time.monotonic() + runtime.LINE_KEEP_S + 1
-    monkeypatch.setattr(time, "monotonic", lambda: later)
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + runtime.LINE_KEEP_S + 1)
     assert not _try(carol)  # bob stopped asking long ago: carol moves up
     assert runtime.place_in_line(bob) is None and runtime.place_in_line(carol) == 1
 
 
-def test_a_blocked_call_waits_its_turn_and_leaves_the_line_when_it_gives_up(crowded: Any
-                                                                          ) -> None:
+def test_a_blocked_call_that_gives_up_leaves_the_line(crowded: Any) -> None:
     alice = object()
     assert not _try(alice)
-    crowded.release()  # a slot frees while alice is next
-    assert not _wait(0.2), "a newcomer does not jump the line"
-    assert list(crowded.line) == [alice]
+    assert not _wait(0.2)
+    assert list(crowded.line) == [alice], "a call that gave up is not left in line"
+    crowded.release()
     assert _try(alice)
 
 
