@@ -58,6 +58,7 @@ KINDS = ("open", "rerun", "tick", "wait")
 class Servers:
     url: str
     pids: list[int]  # the app's processes (replicas)
+    direct: list[str]  # each replica's own URL
     others: list[int] = field(default_factory=list)  # the balancer
 
 
@@ -66,12 +67,12 @@ def servers(replicas: int, env: dict[str, str], logs: Path) -> Iterator[Servers]
     """One plain server, or `replicas` of them behind HAProxy."""
     if replicas == 1:
         with live_server(env={**env, "ML101_RUN_LOG": str(logs / "r1.jsonl")}) as srv:
-            yield Servers(srv.url, [srv.pid])
+            yield Servers(srv.url, [srv.pid], [srv.url])
     else:
         with behind_balancer(replicas, env=env, run_logs=logs) as h:
             pids = h.pids()
             yield Servers(h.url, [p for n, p in pids.items() if n != "haproxy"],
-                          [pids["haproxy"]])
+                          list(h.replicas.values()), [pids["haproxy"]])
 
 
 def pin(pids: list[int], cpus: set[int]) -> None:
@@ -161,7 +162,8 @@ def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s
         env["STREAMLIT_RUNNER_POST_SCRIPT_GC"] = "true"
     with servers(replicas, env, logs) as srv:
         if warm_up:
-            warm(srv.url)
+            for url in srv.direct:  # every replica: the balancer would send us to one
+                warm(url)
         cores = sorted(os.sched_getaffinity(0))
         if pinned and len(cores) > 1:
             pin(srv.pids + srv.others, {cores[-1]})
@@ -270,9 +272,9 @@ def print_halls(halls: list[Hall], think: float, ramp: float) -> None:
                 print(f"- {n} x {what}")
 
 
-def print_gc(before: Hall, after: Hall) -> None:
-    print(f"\n## Before and after `postScriptGC = false`: {after.learners} learners, "
-          "same settings, back to back\n")
+def print_gc(before: Hall, after: Hall, window_s: float) -> None:
+    print(f"\n## Before and after `postScriptGC = false`: {after.learners} learners, the "
+          f"first {window_s:.0f} s of the same hall, back to back\n")
     print("| Streamlit's full gc.collect() after every run | client p50 ms | client p95 ms "
           "| server CPU s per action | actions/s | peak RSS MiB | errors | wall s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -300,12 +302,12 @@ def main(args: argparse.Namespace) -> int:
                       pinned=args.pin, **common) for n in args.learners]
     print_halls(halls, args.think, args.ramp)
     if args.gc_baseline:
-        after = next((h for h in halls if h.learners == args.gc_baseline), None) or run_hall(
-            args.gc_baseline, think=args.think, replicas=1, tours=1, warm_up=args.warm,
-            pinned=args.pin, **common)
-        before = run_hall(args.gc_baseline, think=args.think, replicas=1, tours=1,
-                          warm_up=args.warm, pinned=args.pin, gc_after_runs=True, **common)
-        print_gc(before, after)
+        # time-bounded: with Streamlit's collection after every run a whole tour takes long
+        gc_runs = {flag: run_hall(args.gc_baseline, think=args.think, replicas=1, tours=1,
+                                  warm_up=args.warm, pinned=args.pin, gc_after_runs=flag,
+                                  **{**common, "limit_s": args.gc_s})
+                   for flag in (True, False)}
+        print_gc(gc_runs[True], gc_runs[False], args.gc_s)
     scale: list[Hall] = []
     if args.scale:
         for replicas in (1, 2):
@@ -357,8 +359,9 @@ if __name__ == "__main__":
                         help="skip the 1 vs 2 replicas throughput runs")
     parser.add_argument("--scale-learners", type=int, default=24)
     parser.add_argument("--scale-s", type=float, default=90)
-    parser.add_argument("--gc-baseline", type=int, default=50, metavar="LEARNERS",
-                        help="also run this many with Streamlit's gc after every run "
-                             "(0: skip)")
+    parser.add_argument("--gc-baseline", type=int, default=20, metavar="LEARNERS",
+                        help="also run this many for --gc-s seconds with Streamlit's gc "
+                             "after every run, and again without (0: skip)")
+    parser.add_argument("--gc-s", type=float, default=120)
     parser.add_argument("--json", help="also write the figures here (for tests)")
     sys.exit(main(parser.parse_args()))
