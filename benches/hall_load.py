@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hall.locustfile import Learner
 from report import headline, median_p95
+from server_load import cpu_s, pin
 
 from deploy.replicas import hall as behind_balancer
 from ml101.lesson_map import built_pages
@@ -75,29 +76,15 @@ def servers(replicas: int, env: dict[str, str], logs: Path) -> Iterator[Servers]
                           list(h.replicas.values()), [pids["haproxy"]])
 
 
-def pin(pids: list[int], cpus: set[int]) -> None:
-    """Pin every thread of these processes (threads they start later inherit it)."""
+def processes(pids: list[int]) -> list[psutil.Process]:
+    """The processes still running among these."""
+    out = []
     for pid in pids:
         try:
-            threads = psutil.Process(pid).threads()
+            out.append(psutil.Process(pid))
         except psutil.Error:
             continue
-        for t in threads:
-            try:
-                os.sched_setaffinity(t.id, cpus)
-            except OSError:
-                continue  # the thread ended meanwhile
-
-
-def cpu_s(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            t = psutil.Process(pid).cpu_times()
-        except psutil.Error:
-            continue
-        total += t.user + t.system
-    return total
+    return out
 
 
 def rss_mib(pids: list[int]) -> float:
@@ -166,7 +153,7 @@ def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s
                 warm(url)
         cores = sorted(os.sched_getaffinity(0))
         if pinned and len(cores) > 1:
-            pin(srv.pids + srv.others, {cores[-1]})
+            pin(processes(srv.pids + srv.others), {cores[-1]})
             os.sched_setaffinity(0, set(cores[:-1]))
         idle_rss = rss_mib(srv.pids)
         for log in logs.glob("*.jsonl"):
@@ -186,7 +173,7 @@ def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s
         environment.events.request.add_listener(record)
         runner = environment.create_local_runner()
         me = psutil.Process()
-        cpu0 = cpu_s(srv.pids), me.cpu_times(), cpu_s(srv.others)
+        cpu0 = cpu_s(processes(srv.pids)), me.cpu_times(), cpu_s(processes(srv.others))
         t0 = time.perf_counter()
         runner.start(learners, spawn_rate=max(1.0, learners / max(ramp, 0.1)))
         peak = idle_rss
@@ -198,9 +185,9 @@ def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s
         peak = max(peak, rss_mib(srv.pids))  # everybody still connected
         Learner.linger = False
         me_now = me.cpu_times()
-        server_cpu = cpu_s(srv.pids) - cpu0[0]
+        server_cpu = cpu_s(processes(srv.pids)) - cpu0[0]
         driver_cpu = (me_now.user + me_now.system) - (cpu0[1].user + cpu0[1].system)
-        other_cpu = cpu_s(srv.others) - cpu0[2]
+        other_cpu = cpu_s(processes(srv.others)) - cpu0[2]
         runner.quit()
         os.sched_setaffinity(0, set(cores))
     server: dict[tuple[str, str], list[float]] = defaultdict(list)

@@ -78,7 +78,8 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> Non
         time.sleep(0.2)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate, then kill if it has not ended within 10 s."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -110,7 +111,7 @@ def hall(n: int, port: int | None = None, env: dict[str, str] | None = None,
             if run_logs is not None:
                 extra["ML101_RUN_LOG"] = str(run_logs / f"{name}.jsonl")
             procs[name] = start_replica(p, extra)
-            stack.callback(_stop, procs[name])
+            stack.callback(stop, procs[name])
         urls = {name: f"http://127.0.0.1:{p}" for name, p in ports.items()}
         for name, url in urls.items():
             wait_healthy(url, procs[name], timeout)
@@ -119,7 +120,7 @@ def hall(n: int, port: int | None = None, env: dict[str, str] | None = None,
         procs["haproxy"] = subprocess.Popen(  # noqa: S603 (a fixed path, our own config)
             [HAPROXY, "-f", str(cfg / "haproxy.cfg"), "-db"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        stack.callback(_stop, procs["haproxy"])
+        stack.callback(stop, procs["haproxy"])
         url = f"http://127.0.0.1:{listen}"
         wait_healthy(url, procs["haproxy"], timeout)
         yield Hall(url, urls, procs)

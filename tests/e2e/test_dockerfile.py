@@ -30,6 +30,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from deploy.replicas import stop
 from tests.e2e.live import free_port
 from tests.e2e.protocol import Learner
 
@@ -179,8 +180,4 @@ def test_the_image_steps_build_and_serve_as_a_non_root_user(tmp_path: Path) -> N
         finally:
             learner.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
