@@ -121,6 +121,7 @@ class Hall:
     gave_up: int
     longest_line: int
     waiters: int
+    load: float  # the 1-minute load average just before the run
     peak_rss: float
     idle_rss: float
     server_cpu: float
@@ -140,9 +141,21 @@ class Hall:
         return [s for (kind, _), v in table.items() if kind in kinds for s in v]
 
 
+def quiet(max_load: float | None, wait_s: float = 3600) -> float:
+    """Wait (checking every 2 minutes, up to `wait_s`) until the 1-minute load average is
+    under `max_load`, so other work on a shared machine does not skew a run; the load then."""
+    deadline = time.monotonic() + wait_s
+    while max_load is not None and os.getloadavg()[0] >= max_load \
+            and time.monotonic() < deadline:
+        print(f"(load average {os.getloadavg()[0]:.2f}: waiting)", file=sys.stderr, flush=True)
+        time.sleep(120)
+    return os.getloadavg()[0]
+
+
 def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s: float,
              tours: int, warm_up: bool, pinned: bool, threads: int,
-             gc_after_runs: bool = False) -> Hall:
+             max_load: float | None, gc_after_runs: bool = False) -> Hall:
+    load = quiet(max_load)
     logs = Path(tempfile.mkdtemp(prefix="ml101-hall-"))
     env = {"ML101_TORCH_THREADS": str(threads)}
     if gc_after_runs:  # Streamlit's default, which .streamlit/config.toml turns off
@@ -199,7 +212,7 @@ def run_hall(learners: int, *, think: float, ramp: float, replicas: int, limit_s
     logs.rmdir()
     return Hall(learners, replicas, wall, dict(client), dict(failures), dict(server),
                 Learner.finished, Learner.gave_up, Learner.longest_line, Learner.waiters,
-                peak, idle_rss,
+                load, peak, idle_rss,
                 server_cpu, driver_cpu, other_cpu)
 
 
@@ -216,8 +229,8 @@ def print_halls(halls: list[Hall], think: float, ramp: float) -> None:
           "trains the lesson's XOR\n")
     print("| learners | tours done | actions | errors | client p50 ms | client p95 ms "
           "| server p50 ms | server p95 ms | tick p95 ms | actions/s | server CPU "
-          "| peak RSS MiB | MiB per learner | wall s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| peak RSS MiB | MiB per learner | wall s | load before |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for h in halls:
         per = (h.peak_rss - h.idle_rss) / h.learners
         ticks = h.times(("tick", "wait"))
@@ -225,7 +238,7 @@ def print_halls(halls: list[Hall], think: float, ramp: float) -> None:
               f"| {ms(h.times(('open', 'rerun')))} | {ms(h.times(('open', 'rerun'), 'server'))} "
               f"| {median_p95(ticks)[1] * 1000 if ticks else 0:,.0f} "
               f"| {h.actions / h.wall_s:.1f} | {100 * h.server_cpu / h.wall_s:.0f} % "
-              f"| {h.peak_rss:,.0f} | {per:.1f} | {h.wall_s:.0f} |")
+              f"| {h.peak_rss:,.0f} | {per:.1f} | {h.wall_s:.0f} | {h.load:.2f} |")
     print("\nClient: from the learner's BackMsg to `script_finished`, opens and reruns. Server: "
           "the script runs the server logged for them (no network, no queueing for the GIL). "
           "Server CPU: share of its one core. Tick: one beat of the training player. A waiting "
@@ -263,28 +276,29 @@ def print_gc(before: Hall, after: Hall, window_s: float) -> None:
     print(f"\n## Before and after `postScriptGC = false`: {after.learners} learners, the "
           f"first {window_s:.0f} s of the same hall, back to back\n")
     print("| Streamlit's full gc.collect() after every run | client p50 ms | client p95 ms "
-          "| server CPU s per action | actions/s | peak RSS MiB | errors | wall s |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| server CPU s per action | actions/s | peak RSS MiB | errors | wall s | load before |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, h in (("on (Streamlit's default)", before), ("off (this app)", after)):
         print(f"| {label} | {ms(h.times(('open', 'rerun')))} "
               f"| {h.server_cpu / max(1, h.actions):.3f} | {h.actions / h.wall_s:.1f} "
-              f"| {h.peak_rss:,.0f} | {h.errors} | {h.wall_s:.0f} |")
+              f"| {h.peak_rss:,.0f} | {h.errors} | {h.wall_s:.0f} | {h.load:.2f} |")
 
 
 def print_scale(runs: list[Hall], scale_s: float) -> None:
     print(f"\n## Throughput: learners who never think, {scale_s:.0f} s, 1 and 2 replicas "
           "behind HAProxy (unpinned)\n")
     print("| replicas | learners | actions | actions/s | client p50 ms | client p95 ms "
-          "| errors | replicas' CPU s | HAProxy CPU s | Locust CPU s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| errors | replicas' CPU s | HAProxy CPU s | Locust CPU s | load before |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for h in runs:
         print(f"| {h.replicas} | {h.learners} | {h.actions:,} | {h.actions / h.wall_s:.1f} "
               f"| {ms(h.times(KINDS))} | {h.errors} | {h.server_cpu:.0f} "
-              f"| {h.other_cpu:.1f} | {h.driver_cpu:.0f} |")
+              f"| {h.other_cpu:.1f} | {h.driver_cpu:.0f} | {h.load:.2f} |")
 
 
 def main(args: argparse.Namespace) -> int:
-    common = {"ramp": args.ramp, "limit_s": args.limit_s, "threads": args.threads}
+    common = {"ramp": args.ramp, "limit_s": args.limit_s, "threads": args.threads,
+              "max_load": args.max_load}
     halls = [run_hall(n, think=args.think, replicas=1, tours=1, warm_up=args.warm,
                       pinned=args.pin, **common) for n in args.learners]
     print_halls(halls, args.think, args.ramp)
@@ -350,5 +364,8 @@ if __name__ == "__main__":
                         help="also run this many for --gc-s seconds with Streamlit's gc "
                              "after every run, and again without (0: skip)")
     parser.add_argument("--gc-s", type=float, default=120)
+    parser.add_argument("--max-load", type=float, default=None,
+                        help="before each run, wait until the 1-minute load average is "
+                             "under this (a shared machine)")
     parser.add_argument("--json", help="also write the figures here (for tests)")
     sys.exit(main(parser.parse_args()))
