@@ -13,8 +13,9 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 
 import torch
 
@@ -24,12 +25,17 @@ DEFAULT_THREADS = 1
 # Heavy work (a training chunk, a benchmark sweep) runs at most this many at once in the
 # process; the rest wait their turn, so sliders stay responsive for everybody.
 MAX_HEAVY = int(os.environ.get("ML101_MAX_HEAVY", "2"))
+# A learner who found every slot taken keeps a place in line while asking again within this
+# many seconds (a playing page asks on every tick, twice a second); one who paused or left
+# drops out, so the line never waits for nobody for longer than this.
+LINE_KEEP_S = 5.0
+# How long a playing page's tick waits for its turn before it redraws and asks again.
+TURN_S = 0.25
 # No single user request may allocate more than this for its tensors.
 MEMORY_BUDGET_BYTES = 64 * 2**20
 
 _rng_lock = threading.Lock()
 _log_lock = threading.Lock()
-_heavy = threading.BoundedSemaphore(max(1, MAX_HEAVY))
 _configured = False
 _thread = threading.local()  # OpenMP keeps its thread count per OS thread
 
@@ -95,15 +101,113 @@ def generator(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+class _Slots:
+    """The MAX_HEAVY slots, handed out in turn. Who waits stands in `line` (ticket -> when it
+    last asked, in arrival order): a call that blocks waits there, and a learner who asks again
+    on every tick keeps the place between tries. A freed slot goes to the first in line who is
+    there to take it (`present`): one who is between two ticks keeps the place but is not
+    waited for, so no slot sits idle while somebody waits."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.held = n, 0
+        self.cond = threading.Condition()
+        self.line: dict[Hashable, float] = {}
+        self.present: dict[Hashable, int] = {}  # ticket -> calls of it waiting right now
+
+    def acquire(self, ticket: Hashable, wait_s: float, keep_place: bool) -> bool:
+        deadline = time.monotonic() + wait_s
+        with self.cond:
+            self.present[ticket] = self.present.get(ticket, 0) + 1
+            try:
+                while True:
+                    now = time.monotonic()
+                    self.line[ticket] = now  # a ticket already in line keeps its place
+                    self._drop_stale(now)
+                    if self._waiting_ahead(ticket) < self.n - self.held:
+                        del self.line[ticket]
+                        self.held += 1
+                        return True
+                    if now >= deadline:
+                        if not keep_place:
+                            del self.line[ticket]
+                        return False
+                    self.cond.wait(min(deadline - now, LINE_KEEP_S / 2))
+            finally:
+                self.present[ticket] -= 1
+                if not self.present[ticket]:
+                    del self.present[ticket]
+                self.cond.notify_all()  # who was behind this caller may now be first
+
+    def _waiting_ahead(self, ticket: Hashable) -> int:
+        ahead = 0
+        for t in self.line:
+            if t == ticket:
+                return ahead
+            ahead += t in self.present
+        return ahead
+
+    def release(self) -> None:
+        with self.cond:
+            self.held -= 1
+            self.cond.notify_all()
+
+    def leave(self, ticket: Hashable) -> None:
+        with self.cond:
+            if self.line.pop(ticket, None) is not None:
+                self.cond.notify_all()
+
+    def place(self, ticket: Hashable) -> int | None:
+        with self.cond:
+            self._drop_stale(time.monotonic())
+            line = list(self.line)
+            return line.index(ticket) + 1 if ticket in self.line else None
+
+    def _drop_stale(self, now: float) -> None:
+        for t in [t for t, seen in self.line.items() if now - seen > LINE_KEEP_S]:
+            del self.line[t]
+            self.cond.notify_all()
+
+
+_slots = _Slots(max(1, MAX_HEAVY))
+_ticket: ContextVar[Hashable | None] = ContextVar("ml101_heavy_ticket", default=None)
+
+
+@contextmanager
+def in_line_as(ticket: Hashable) -> Iterator[None]:
+    """Heavy work asked for inside this block waits in line under `ticket`, and keeps its
+    place when it finds no free slot, so the next try (a player's next tick) is served in
+    turn and `place_in_line(ticket)` can tell the learner where they stand."""
+    token = _ticket.set(ticket)
+    try:
+        yield
+    finally:
+        _ticket.reset(token)
+
+
+def place_in_line(ticket: Hashable) -> int | None:
+    """1 for next in line, 2 behind one other learner, ...; None when not waiting."""
+    return _slots.place(ticket)
+
+
+def leave_line(ticket: Hashable) -> None:
+    """Give up a place in line (the learner paused)."""
+    _slots.leave(ticket)
+
+
 @contextmanager
 def heavy_slot(wait_s: float = 0.0) -> Iterator[bool]:
-    """Hold one of the MAX_HEAVY slots for heavy work; yields False if none freed in time."""
-    got = _heavy.acquire(timeout=wait_s) if wait_s > 0 else _heavy.acquire(blocking=False)
+    """Hold one of the MAX_HEAVY slots for heavy work, in turn with everybody waiting;
+    yields False if none freed within `wait_s` (a learner in line waits at least TURN_S)."""
+    ticket = _ticket.get()
+    if ticket is None:
+        got = _slots.acquire(object(), wait_s, keep_place=False)
+    else:
+        got = _slots.acquire(ticket, max(wait_s, TURN_S), keep_place=True)
     try:
         yield got
     finally:
         if got:
-            _heavy.release()
+            _slots.release()
 
 
 def check_budget(n_bytes: int, what: str) -> None:

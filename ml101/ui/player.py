@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import streamlit as st
 
+from ml101 import runtime
 from ml101.ui import access, controls, deck
 from ml101.ui.state import busy_notice
 
@@ -52,6 +53,7 @@ class _State:
     last_tick: float = 0.0
     busy: bool = False
     held: bool = False  # a deck scene asked to play, and the browser asks for less motion
+    ticket: object = field(default_factory=object)  # this learner's place in the slot line
 
 
 class Player:
@@ -93,6 +95,7 @@ class Player:
     def pause(self) -> None:
         """Stop the timer; a page calls this when a setting changes under a playing view."""
         self.state.playing = False
+        runtime.leave_line(self.state.ticket)
 
     def _toggle(self) -> None:
         s = self.state
@@ -101,6 +104,8 @@ class Player:
             self.transport.reset()
         s.playing = not s.playing
         s.held = False
+        if not s.playing:
+            runtime.leave_line(s.ticket)
         # Play moves on at once, except from the end: then the start is shown first.
         s.last_tick = time.monotonic() - (0.0 if restart else self.tick_s)
         s.busy = False
@@ -108,7 +113,8 @@ class Player:
     def _step(self) -> None:
         self.state.playing = False
         self.state.held = False
-        self.state.busy = self.transport.step() is Tick.BUSY
+        with runtime.in_line_as(self.state.ticket):
+            self.state.busy = self.transport.step() is Tick.BUSY
 
     def _back(self) -> None:
         self.state.playing = False
@@ -119,6 +125,7 @@ class Player:
         self.state.playing = False
         self.state.held = False
         self.state.busy = False
+        runtime.leave_line(self.state.ticket)
         self.transport.reset()
 
     def controls(self, speeds: Sequence[Any] = (), *, default: Any = None,
@@ -177,13 +184,14 @@ class Player:
                 now = time.monotonic()
                 elapsed = min(now - s.last_tick, 4 * self.tick_s)
                 s.last_tick = now
-                outcome = self.transport.advance(elapsed, self.speed)
+                with runtime.in_line_as(s.ticket):
+                    outcome = self.transport.advance(elapsed, self.speed)
                 s.busy = outcome is Tick.BUSY
                 if outcome is Tick.DONE:
                     s.playing = False
                     st.rerun()  # the whole page: the button reads Play again
             if s.busy:
-                busy_notice(self.what)
+                busy_notice(self.what, runtime.place_in_line(s.ticket))
             body()
             if working is not None and not s.playing and working() != ticking:
                 st.rerun()  # the timer must start (or stop): only a full run sets it

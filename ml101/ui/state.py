@@ -44,7 +44,10 @@ def clamp(key: str, lo: int, hi: int) -> None:
         st.session_state[key] = min(max(value, lo), hi)
 
 
-def busy_notice(what: str = "training") -> None:
-    """Say, without blocking, that every heavy-work slot is taken and this learner waits."""
+def busy_notice(what: str = "training", place: int | None = None) -> None:
+    """Say, without blocking, that every heavy-work slot is taken and where this learner
+    stands in line (`runtime.place_in_line`), so a crowded lecture hall sees progress."""
+    ahead = {None: "", 1: " You are next in line.", 2: " One learner is ahead of you."}
+    line = ahead.get(place, f" {(place or 0) - 1} learners are ahead of you.")
     st.caption(f":material/hourglass_top: Waiting for a free slot: {MAX_HEAVY} learners are "
-               f"{what} right now; yours resumes on its own.")
+               f"{what} right now.{line} Yours starts on its own.")
