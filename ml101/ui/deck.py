@@ -94,13 +94,19 @@ def follow(here: str) -> tuple[str, Deck, int] | None:
     return name, deck, n
 
 
+def is_open() -> bool:
+    """Whether this session is playing the deck the address names."""
+    at = st.session_state.get(_AT)
+    return at is not None and at[0] == st.query_params.get(DECK)
+
+
 def hold_scene() -> int | None:
     """The scene this session opened last in the deck the address names, written back to
     the address if it lags: a playing view's tick carries the query string its timer
     started with, which may still name the scene before. None when no deck is open."""
-    at = st.session_state.get(_AT)
-    if at is None or at[0] != st.query_params.get(DECK):
+    if not is_open():
         return None
+    at = st.session_state[_AT]
     if st.query_params.get(SCENE) != str(at[1]):
         st.query_params[SCENE] = str(at[1])
     return at[1]
@@ -265,31 +271,38 @@ def bar(name: str, deck: Deck, n: int, here: str) -> None:
                  for k in leftover]
     st.session_state[_SEED] = {}
     st.session_state[_RESET] = set()
-    big = is_presenting()
     with st.bottom, st.container(key="deck_bar", border=True):
-        with st.container(horizontal=True, vertical_alignment="center"):
-            if st.button("Back", key="deck_prev", shortcut="Left", icon=":material/arrow_back:",
-                         disabled=n == 1, help="The previous scene"):
-                _open(name, deck, n - 1, here)
-            if st.button("Next", key="deck_next", shortcut="Right", type="primary",
-                         icon=":material/arrow_forward:", disabled=n == len(deck.scenes),
-                         help="The next scene (Space works too)"):
-                _open(name, deck, n + 1, here)
-            if st.button("First", key="deck_first", shortcut="Home", icon=":material/first_page:",
-                         disabled=n == 1, help="Back to the first scene"):
-                _open(name, deck, 1, here)
-            with st.popover(f"Scene {n} of {len(deck.scenes)}", icon=":material/toc:"):
-                contents(name, deck, n, here)
-            st.markdown(f"**{scene.title}**" if not big else f"### {scene.title}")
-        if scene.narration:
-            (st.markdown if big else st.caption)(scene.narration)
+        # one row where it fits, so the bar takes little of the projector's height
+        with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+            with st.container(horizontal=True, vertical_alignment="center", gap="small",
+                              width="content"):
+                if st.button("Back", key="deck_prev", shortcut="Left",
+                             icon=":material/arrow_back:", disabled=n == 1,
+                             help="The previous scene"):
+                    _open(name, deck, n - 1, here)
+                if st.button("Next", key="deck_next", shortcut="Right", type="primary",
+                             icon=":material/arrow_forward:", disabled=n == len(deck.scenes),
+                             help="The next scene (Space works too)"):
+                    _open(name, deck, n + 1, here)
+                if st.button("First", key="deck_first", shortcut="Home",
+                             icon=":material/first_page:", disabled=n == 1,
+                             help="Back to the first scene"):
+                    _open(name, deck, 1, here)
+                with st.popover(f"Scene {n} of {len(deck.scenes)}", icon=":material/toc:"):
+                    contents(name, deck, n, here)
+            with st.container(key="deck_title", width="stretch"):
+                st.markdown(f"**{scene.title}**" + (f" · {scene.narration}"
+                                                     if scene.narration else ""))
         for problem in problems:
             st.warning(f"Scene {n}: {problem}", icon=":material/error:")
         with st.container(key="deck_space"):  # Space goes on too; the button is hidden
             if st.button("Next scene", key="deck_next_space", shortcut="Space",
                          disabled=n == len(deck.scenes)):
                 _open(name, deck, n + 1, here)
-    st.html("<style>.st-key-deck_space { display: none; }</style>")
+    # On a phone the bar keeps to Back, Next and the contents, in smaller type.
+    st.html("<style>.st-key-deck_space { display: none; }"
+            "@media (max-width: 640px) { .st-key-deck_first { display: none; }"
+            " .st-key-deck_title p { font-size: 0.85rem; } }</style>")
 
 
 def contents(name: str, deck: Deck, n: int, here: str) -> None:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from ml101.ui import access
+from ml101.ui import access, deck
 from ml101.ui.presenter import is_presenting
 
 # The main picture's width in pixels: at 1440x900 it leaves room for a column of controls
@@ -20,9 +20,11 @@ PICTURE_PRESENT_PX = 760
 
 
 def page_header(title: str, intro: str) -> None:
-    """Title plus the two-line 'what you will see' intro."""
+    """Title plus the two-line 'what you will see' intro. A deck on a projector says its
+    own sentence in the scene bar, so the intro gives the picture its height."""
     st.title(title)
-    st.markdown(intro)
+    if not (is_presenting() and deck.is_open()):
+        st.markdown(intro)
 
 
 def stage(controls: float = 1.0, picture: float = 1.6

@@ -24,6 +24,7 @@ _BASE_CSS = """
 _PRESENTER_CSS = """
 <style>
 html { font-size: 21px; }
+@media (max-width: 640px) { html { font-size: 16px; } }  /* a phone is no projector */
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 2.5rem 3rem; }
 [data-testid="stMarkdownContainer"] p,
 [data-testid="stMarkdownContainer"] li { font-size: 1.15rem; }

@@ -12,6 +12,13 @@ import pytest
 from tests.e2e.live import chromium, live_server
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, every test on the shared server goes to the same worker."""
+    for item in items:
+        if "server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     with live_server(env={"ML101_TORCH_THREADS": "1"}) as srv:

@@ -49,9 +49,9 @@ def _settle(tab: Any, n: int, title: str, key: str | None = None) -> None:
         RETRIED.append(f"{key} to scene {n}")
         tab.keyboard.press(key)
         tab.wait_for_function(there, timeout=60_000)
-    tab.locator(".st-key-deck_bar").get_by_text(title).first.wait_for(timeout=60_000)
+    tab.locator(".st-key-deck_title").get_by_text(title).first.wait_for(timeout=60_000)
     with contextlib.suppress(PlaywrightTimeout):  # still playing: the picture moves on
-        wait_idle(tab, timeout_ms=5_000)
+        wait_idle(tab, timeout_ms=2_000)
     tab.locator("h1").first.click()  # keys go to the page, not to a focused control
 
 
