@@ -17,8 +17,6 @@ import streamlit as st
 
 from ml101.deck import Deck, DeckError, deck_names, load_deck, parse_deck, scene_toml
 from ml101.lesson_map import page_by_url
-from ml101.ui.presenter import KEY as PRESENT
-from ml101.ui.presenter import is_presenting
 
 DECK, SCENE = "deck", "scene"
 UPLOADED = "upload"  # the ?deck= name of a deck this session uploaded
@@ -71,8 +69,7 @@ def _open(name: str, deck: Deck, n: int, here: str) -> None:
     if scene.page == here:
         st.query_params[SCENE] = str(n)
         st.rerun()
-    st.switch_page(str(info.path), query_params={
-        DECK: name, SCENE: str(n), **({PRESENT: "true"} if is_presenting() else {})})
+    st.switch_page(str(info.path), query_params={DECK: name, SCENE: str(n)})
 
 
 def follow(here: str) -> tuple[str, Deck, int] | None:

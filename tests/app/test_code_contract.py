@@ -29,7 +29,7 @@ from tests.app.contract import (
 )
 from tests.conftest import open_page
 
-EXAMPLES = int(os.environ.get("ML101_CONTRACT_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("ML101_CONTRACT_EXAMPLES", "2"))
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from tests.e2e.live import chromium, live_server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, every test on the shared server goes to the same worker."""
-    for item in items:
-        if "server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    """Under pytest-xdist, every test on the shared server goes to one worker, and first:
+    together they are the longest chain of the run."""
+    shared = [item for item in items if "server" in getattr(item, "fixturenames", ())]
+    for item in shared:
+        item.add_marker(pytest.mark.xdist_group("browser"))
+    items[:] = shared + [item for item in items if item not in shared]
 
 
 @pytest.fixture(scope="session")
