@@ -17,6 +17,7 @@ import streamlit as st
 
 from ml101.deck import Deck, DeckError, deck_names, load_deck, parse_deck, scene_toml
 from ml101.lesson_map import page_by_url
+from ml101.ui.presenter import is_presenting
 
 DECK, SCENE = "deck", "scene"
 UPLOADED = "upload"  # the ?deck= name of a deck this session uploaded
@@ -288,8 +289,9 @@ def bar(name: str, deck: Deck, n: int, here: str) -> None:
                 with st.popover(f"Scene {n} of {len(deck.scenes)}", icon=":material/toc:"):
                     contents(name, deck, n, here)
             with st.container(key="deck_title", width="stretch"):
-                st.markdown(f"**{scene.title}**" + (f" · {scene.narration}"
-                                                     if scene.narration else ""))
+                # large on a projector, a caption otherwise
+                (st.markdown if is_presenting() else st.caption)(
+                    f"**{scene.title}**" + (f" · {scene.narration}" if scene.narration else ""))
         for problem in problems:
             st.warning(f"Scene {n}: {problem}", icon=":material/error:")
         with st.container(key="deck_space"):  # Space goes on too; the button is hidden
