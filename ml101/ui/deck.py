@@ -98,16 +98,22 @@ def is_open() -> bool:
     return at is not None and at[0] == st.query_params.get(DECK)
 
 
-def hold_scene() -> int | None:
+def hold_scene(prefix: str | None = None) -> int | None:
     """The scene this session opened last in the deck the address names, written back to
     the address if it lags: a playing view's tick carries the query string its timer
-    started with, which may still name the scene before. None when no deck is open."""
+    started with, which may still name the scene before. A tick of a page the deck has
+    left (`prefix`, its URL keys) goes to the open scene's page instead, or it would put
+    its own page back in the address. None when no deck is open."""
     if not is_open():
         return None
-    at = st.session_state[_AT]
-    if st.query_params.get(SCENE) != str(at[1]):
-        st.query_params[SCENE] = str(at[1])
-    return at[1]
+    name, n = st.session_state[_AT]
+    if prefix is not None:
+        info = page_by_url(_deck(name).scenes[n - 1].page)
+        if info.prefix != prefix:
+            st.switch_page(str(info.path), query_params={DECK: name, SCENE: str(n)})
+    if st.query_params.get(SCENE) != str(n):
+        st.query_params[SCENE] = str(n)
+    return n
 
 
 # How a control reads a value from a link, by widget: what its options are, and what it

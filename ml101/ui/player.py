@@ -178,7 +178,7 @@ class Player:
 
         @st.fragment(run_every=self.tick_s if ticking else None)
         def tick() -> None:
-            deck.hold_scene()
+            deck.hold_scene(self.prefix)
             s = self.state
             if s.playing:
                 now = time.monotonic()

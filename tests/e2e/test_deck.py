@@ -52,7 +52,8 @@ def _settle(tab: Any, n: int, title: str, key: str | None = None) -> None:
     tab.locator(".st-key-deck_title").get_by_text(title).first.wait_for(timeout=60_000)
     with contextlib.suppress(PlaywrightTimeout):  # still playing: the picture moves on
         wait_idle(tab, timeout_ms=2_000)
-    tab.locator("h1").first.click()  # keys go to the page, not to a focused control
+    # keys go to the page, not to a focused control (a cold page may take a while to draw)
+    tab.locator("h1").first.click(timeout=60_000)
 
 
 @pytest.mark.timeout(900)
