@@ -87,7 +87,7 @@ def three_ways(seed: int, steps_before: int = 20, steps_after: int = 20) -> Save
         path2 = folder / "model.pth"
         torch.save(model, path2)
         try:
-            torch.load(path2)  # the default is weights_only=True on PyTorch >= 2.6
+            torch.load(path2)  # on purpose: the default, weights_only=True since PyTorch 2.6
             err, err_type = "", ""
         except pickle.UnpicklingError as exc:
             err, err_type = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)), type(exc).__name__
