@@ -12,12 +12,13 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from deploy.replicas import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("ML101_CHROMIUM", "/usr/bin/chromium")
@@ -62,16 +63,7 @@ def live_server(timeout: float = 90, env: dict[str, str] | None = None) -> Itera
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = started + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("streamlit did not become healthy") from None
-                time.sleep(0.2)
+        wait_healthy(url, proc, timeout)
         yield Server(url, proc, started, time.monotonic())
     finally:
         proc.terminate()
