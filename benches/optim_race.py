@@ -8,8 +8,10 @@ Prints medians for
   frame's computation after a change, and a 'tuned per optimizer' search;
 - the page in AppTest, in wall-clock time, on this worktree and on an older checkout
   (`--before`, default /work/before, skipped where absent) in the same run, alternating:
-  a rerun once the race is computed (target < 300 ms), the first frame after a
-  learning-rate change (target < 300 ms), and a rerun while playing (a tick and the page).
+  the whole 8 x 1,000 race again (so the two checkouts' core is compared in one run), a
+  rerun once the race is computed (target < 300 ms), the first frame after a
+  learning-rate change (target < 300 ms), and a rerun while playing (a tick and the page),
+  with the ratio now ÷ before for each.
 
 Usage: python benches/optim_race.py [--rounds N] [--before PATH]
        python benches/optim_race.py --page ROOT   (one round of page timings, as JSON)
@@ -58,9 +60,18 @@ def page_round(root: Path) -> dict[str, list[float]]:
                 return
             at.run()
 
+    from ml101 import runtime
+    from ml101.optim.race import Race, RaceSpec, make_racer
+    from ml101.optimizers import OPTIMIZERS
+
+    runtime.configure()
+    spec = RaceSpec("rosenbrock", tuple(make_racer(k) for k in OPTIMIZERS if k != "lbfgs"),
+                    (-1.0, 1.0), 1000)
+    Race(spec).advance(50)  # warm-up
+    whole = cpu_timed(lambda: Race(spec).advance(1000))
     at = open_page("optimizers", op_steps="1000", op_opts=EIGHT)
     caught_up(at)
-    out: dict[str, list[float]] = {"cached": [], "changed": [], "playing": []}
+    out: dict[str, list[float]] = {"race": [whole], "cached": [], "changed": [], "playing": []}
     out["cached"] = [timed(at.run) for _ in range(RERUNS)]
     lrs = iter(0.01 + 1e-4 * i for i in range(1, 100))
     for _ in range(RERUNS):
@@ -141,16 +152,20 @@ def main() -> None:
                                  capture_output=True, text=True, check=True)
             for kind, values in json.loads(got.stdout.splitlines()[-1]).items():
                 samples[name].setdefault(kind, []).extend(values)
-    labels = {"cached": "page rerun, race computed (AppTest)",
+    labels = {"race": "core: 8 x 1,000-step race, CPU ms (in the page's process)",
+              "cached": "page rerun, race computed (AppTest)",
               "changed": "page: first frame after an lr change (AppTest)",
               "playing": "page rerun while playing (a tick and the page, AppTest)"}
     for kind, label in labels.items():
         for name in roots:
             values = samples[name].get(kind) or []
             if values:
-                target = "< 300 ms" if kind != "playing" and name == "now" else ""
+                target = "< 300 ms" if kind in ("cached", "changed") and name == "now" else ""
                 rows.append((f"{label}, {name}", statistics.median(values) * 1e3, "ms",
                              target))
+        if len(roots) == 2 and all(samples[name].get(kind) for name in roots):
+            now, before = (statistics.median(samples[name][kind]) for name in ("now", "before"))
+            rows.append((f"{label}, now ÷ before", now / before, "x", ""))
     print(f"{'measurement':78} {'median':>9}  target")
     for name, value, unit, target in rows:
         print(f"{name:78} {value:9.3g} {unit:2}  {target}")

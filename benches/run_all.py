@@ -69,7 +69,7 @@ def _merge(old: str, names: set[str], summary: list[str], sections: list[str],
     first = next((i for i, r in enumerate(rows) if _script_of(r) in names), len(rows))
     rows = [r for r in rows[:first] if _script_of(r) not in names] + summary + \
         [r for r in rows[first:] if _script_of(r) not in names]
-    parts = [SECTION + p for p in tail.split(SECTION)[1:]]
+    parts = [SECTION + p.rstrip() + "\n" for p in tail.split(SECTION)[1:]]
     fresh = {_script_of(sec): sec for sec in sections}
     merged = [fresh.pop(_script_of(p), p) for p in parts] + list(fresh.values())
     note = "Refreshed alone on "

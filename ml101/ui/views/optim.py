@@ -554,13 +554,17 @@ def explanations(spec: RaceSpec | None) -> None:
     if spec is not None:
         race = shared_race(spec).race
         if race.racer_steps:
-            cost = (f" For this race, one optimizer step (with its forward and backward "
-                    f"pass) has cost {race.seconds / race.racer_steps * 1e6:,.0f} µs on "
-                    "this server.")
+            per_step_us = race.seconds / race.racer_steps * 1e6
+            cost = (" For this race, one racer's step (its share of the forward and backward "
+                    f"pass included) has cost {per_step_us:,.0f} µs on this server.")
     explain(
-        "Each racer is a two-element tensor stepped by its own `torch.optim` class: every "
-        "step is `optimizer.step(closure)`, the closure zeroing the gradient, evaluating f "
-        "and calling `loss.backward()`, exactly as in the code below. What the map draws "
+        "Each racer is a two-element tensor stepped by its own `torch.optim` class. In the "
+        "code below every step is `optimizer.step(closure)`, the closure zeroing the "
+        "gradient, evaluating f and calling `loss.backward()`. The page does the same "
+        "operations for all racers at once: it stacks their tensors, evaluates f on the "
+        "stack, calls `backward` once, then `optimizer.step()` for each. f works element "
+        "by element, so every racer's gradient is bit for bit the one its own "
+        "`loss.backward()` gives, at about a third of the cost. What the map draws "
         "and the standings list are those classes' own numbers, and the code prints the "
         "same digits. L-BFGS is `torch.optim.LBFGS` with a strong-Wolfe line search, one "
         "iteration per step.\n\n"

@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml101.inputs import InputError
-from ml101.optim.race import MAX_STEPS, Race, RaceError, RaceSpec, make_racer, torch_kwargs
+from ml101.optim.race import (
+    MAX_STEPS,
+    Race,
+    RaceError,
+    RaceSpec,
+    make_racer,
+    stacked_backward,
+    torch_kwargs,
+)
 from ml101.optim.surfaces import SURFACES
 from ml101.optimizers import OPTIMIZERS
 
@@ -81,6 +89,27 @@ CHAOTIC = [
 ]
 
 
+COORD = st.floats(-2e3, 2e3, width=32) | st.floats(-2.0, 2.0, width=32)
+
+
+@settings(max_examples=60, deadline=None)
+@given(surface=st.sampled_from(list(SURFACES)),
+       points=st.lists(st.tuples(COORD, COORD), min_size=1, max_size=len(OPTIMIZERS)))
+def test_one_stacked_backward_gives_every_racer_its_own_gradient(
+        surface: str, points: list[tuple[float, float]]) -> None:
+    """The premise of the race's speed: f and its gradient for up to every racer at once
+    equal, bit for bit, one `loss.backward()` per racer, the way the code computes them."""
+    f = SURFACES[surface].value
+    leaves = [torch.tensor(p, requires_grad=True) for p in points]
+    losses = stacked_backward(SURFACES[surface], leaves)
+    for leaf, loss in zip(leaves, losses, strict=True):
+        own = leaf.detach().clone().requires_grad_()
+        alone = f(own[0], own[1])
+        alone.backward()
+        assert np.array_equal(loss.numpy(), alone.detach().numpy(), equal_nan=True)
+        assert np.array_equal(leaf.grad.numpy(), own.grad.numpy(), equal_nan=True)
+
+
 @pytest.mark.parametrize("spec", CHAOTIC, ids=lambda s: s.surface)
 def test_chaotic_races_equal_the_classes_too(spec: RaceSpec) -> None:
     race = Race(spec)
@@ -98,14 +127,19 @@ def test_the_reviews_numbers_are_now_the_classes() -> None:
     assert f"{default.losses[1000, 0]:.4g}" == "0.03886"
 
 
-def test_a_race_grown_in_chunks_is_the_race_grown_at_once() -> None:
-    spec = RaceSpec("beale", tuple(make_racer(k) for k in ("momentum", "adam", "lbfgs")),
-                    (1.0, 1.5), 120)
+@pytest.mark.parametrize("spec", [
+    RaceSpec("beale", tuple(make_racer(k) for k in ("momentum", "adam", "lbfgs")),
+             (1.0, 1.5), 120),
+    CHAOTIC[3],  # SGD diverges mid-chunk; L-BFGS searches beside the shared backward
+], ids=["beale", "diverging"])
+def test_a_race_grown_in_chunks_is_the_race_grown_at_once(spec: RaceSpec) -> None:
     whole, chunked = Race(spec), Race(spec)
-    whole.advance(120)
-    for upto in (1, 2, 7, 50, 51, 119, 120, 500):
+    whole.advance(spec.steps)
+    for upto in (1, 2, 7, 50, 51, 99, 119, 120, 500):
         chunked.advance(upto)
-        assert chunked.frontier == min(upto, 120)
+        assert chunked.frontier == min(upto, spec.steps)
+    assert_same_race(chunked)
+    assert whole.diverged_at == chunked.diverged_at
     for a, b in ((whole.paths, chunked.paths), (whole.losses, chunked.losses),
                  (whole.grads, chunked.grads), (whole.state, chunked.state)):
         assert np.array_equal(a, b, equal_nan=True)
