@@ -104,7 +104,7 @@ def core() -> list[tuple[str, float, str, str]]:
     step_us = statistics.median(whole) / (1000 * len(eight)) * 1e6
     rows = [("core: 8 optimizers x 1,000 steps, real torch.optim classes",
              statistics.median(whole), "s", "< 2 s"),
-            ("core: one optimizer step (step + forward + backward)", step_us, "µs", "")]
+            ("core: one racer's step (its step, its share of f and backward)", step_us, "µs", "")]
     for speed, factor in SPEEDS.items():
         race, head, carry, ticks = Race(spec), 0, 0.0, []
         while head < 1000:  # what the player's advance does, tick after tick

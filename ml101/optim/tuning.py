@@ -3,7 +3,7 @@
 The search is itself a race, one racer per (optimizer, rate), run for the first
 `search_steps` steps on the same surface from the same start; the rate with the lowest f
 at its end wins, and a rate that diverges loses. Its cost is capped (`BUDGET` optimizer
-steps in all, about two seconds on one core), so with many optimizers it looks at fewer
+steps in all, about a second on one core), so with many optimizers it looks at fewer
 steps, and it says so.
 """
 

@@ -21,6 +21,7 @@ from ml101.optim.race import (
     torch_kwargs,
 )
 from ml101.optim.surfaces import SURFACES
+from ml101.optim.tuning import LR_GRID
 from ml101.optimizers import OPTIMIZERS
 
 
@@ -94,11 +95,13 @@ COORD = st.floats(-2e3, 2e3, width=32) | st.floats(-2.0, 2.0, width=32)
 
 @settings(max_examples=60, deadline=None)
 @given(surface=st.sampled_from(list(SURFACES)),
-       points=st.lists(st.tuples(COORD, COORD), min_size=1, max_size=len(OPTIMIZERS)))
+       points=st.lists(st.tuples(COORD, COORD), min_size=1,
+                       max_size=len(OPTIMIZERS) * len(LR_GRID)))
 def test_one_stacked_backward_gives_every_racer_its_own_gradient(
         surface: str, points: list[tuple[float, float]]) -> None:
-    """The premise of the race's speed: f and its gradient for up to every racer at once
-    equal, bit for bit, one `loss.backward()` per racer, the way the code computes them."""
+    """The premise of the race's speed: f and its gradient for many racers at once (up
+    to a tuned search's every candidate) equal, bit for bit, one `loss.backward()` per
+    racer, the way the code computes them."""
     f = SURFACES[surface].value
     leaves = [torch.tensor(p, requires_grad=True) for p in points]
     losses = stacked_backward(SURFACES[surface], leaves)
