@@ -47,6 +47,13 @@ def cpu_timed(fn) -> float:
     return time.thread_time() - t
 
 
+def commit_of(root: Path) -> str:
+    """' (commit abc1234)' for a git checkout, so the table says what 'before' was."""
+    got = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True, check=False)
+    return f" (commit {got.stdout.strip()})" if got.returncode == 0 else ""
+
+
 def page_round(root: Path) -> dict[str, list[float]]:
     """One round of page timings for the app at `root` (run in a child process whose
     imports come from `root`)."""
@@ -174,7 +181,7 @@ def main() -> None:
             headline(name, value, unit, f"{target} median", value < limit)
     print(f"\nload average {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}, torch threads: "
           f"{os.environ['ML101_TORCH_THREADS']}, page rounds: {args.rounds} x {RERUNS} reruns "
-          f"per kind, before = {args.before}")
+          f"per kind, before = {args.before}{commit_of(args.before)}")
 
 
 if __name__ == "__main__":
