@@ -138,7 +138,7 @@ def test_the_reviews_numbers_are_now_the_classes() -> None:
 def test_a_race_grown_in_chunks_is_the_race_grown_at_once(spec: RaceSpec) -> None:
     whole, chunked = Race(spec), Race(spec)
     whole.advance(spec.steps)
-    for upto in (1, 2, 7, 50, 51, 99, 119, 120, 500):
+    for upto in (1, 3, 7, 50, 51, 99, 119, 120, 500):  # "diverging": SGD goes at step 2, mid-chunk
         chunked.advance(upto)
         assert chunked.frontier == min(upto, spec.steps)
     assert_same_race(chunked)
