@@ -133,7 +133,7 @@ def test_the_reviews_numbers_are_now_the_classes() -> None:
 @pytest.mark.parametrize("spec", [
     RaceSpec("beale", tuple(make_racer(k) for k in ("momentum", "adam", "lbfgs")),
              (1.0, 1.5), 120),
-    CHAOTIC[3],  # SGD diverges mid-chunk; L-BFGS searches beside the shared backward
+    CHAOTIC[3],  # SGD diverges mid-chunk; L-BFGS searches beside the stacked backward
 ], ids=["beale", "diverging"])
 def test_a_race_grown_in_chunks_is_the_race_grown_at_once(spec: RaceSpec) -> None:
     whole, chunked = Race(spec), Race(spec)
