@@ -210,7 +210,6 @@ class Race:
         for i, run in enumerate(self._runners):
             self.paths[0, i] = run.xy.detach().numpy()
         self._look(0, list(range(n)))
-        self._looked = True  # every racer's gradient where it stands is in its .grad
         self.frontier = 0
         self.seconds = 0.0  # spent in `advance`, and the optimizer steps it took
         self.racer_steps = 0
@@ -255,7 +254,7 @@ class Race:
         t = self.frontier
         while t < upto:
             alive = [i for i, k in enumerate(self.diverged_at) if k is None]
-            if not self._looked:
+            if t > self.frontier:  # at the frontier, its look left every gradient in .grad
                 self._look(t, [i for i in alive if not self._runners[i].searches])
             for i in alive:  # these classes call a closure once, first: step() after
                 run = self._runners[i]  # the look is what step(closure) does
@@ -265,7 +264,6 @@ class Race:
                     self.grads[t, i] = grad.numpy()
                 else:
                     run.opt.step()
-            self._looked = False
             self.racer_steps += len(alive)
             t += 1
             for i in alive:
@@ -286,7 +284,6 @@ class Race:
                 break
         if t > self.frontier:
             self._look(t, [i for i, k in enumerate(self.diverged_at) if k is None])
-            self._looked = True
             self.frontier = t  # published last: every row up to it is written
         self.seconds += time.perf_counter() - began
         return self.frontier
