@@ -77,6 +77,15 @@ def _tab_into_main(tab: Any, presses: int = 60) -> list[str]:
     raise AssertionError("Tab never reached the page's own controls")
 
 
+def _retype(tab: Any, field: Any, text: str) -> None:
+    """Keyboard only: focus the field, select what it holds, type `text`, Enter."""
+    field.focus()
+    tab.keyboard.press("Control+A")
+    tab.keyboard.type(text)
+    tab.keyboard.press("Enter")
+    wait_idle(tab)
+
+
 def _map_name(tab: Any) -> str:
     return tab.locator('.st-key-op_picture [data-testid="stVegaLiteChart"]').get_attribute(
         "aria-label") or ""
@@ -88,12 +97,7 @@ def test_a_chart_page_by_keyboard_alone(server: str, tab: Any) -> None:
     open_settled(tab, server, "optimizers")
     _tab_into_main(tab)
     assert "start (-1, 1)" in _map_name(tab)
-    start_x = tab.get_by_role("spinbutton", name="Start x", exact=True)
-    start_x.focus()
-    tab.keyboard.press("Control+A")
-    tab.keyboard.type("0.5")
-    tab.keyboard.press("Enter")
-    wait_idle(tab)
+    _retype(tab, tab.get_by_role("spinbutton", name="Start x", exact=True), "0.5")
     assert "start (0.5, 1)" in _map_name(tab)
 
 
@@ -133,12 +137,7 @@ def test_a_form_heavy_page_by_keyboard_alone(server: str, tab: Any) -> None:
     """Training: a text field and a switch, set with Tab, typing, Enter and Space."""
     open_settled(tab, server, "training")
     _tab_into_main(tab)
-    hidden = tab.get_by_role("textbox", name="Hidden layer sizes", exact=True)
-    hidden.focus()
-    tab.keyboard.press("Control+A")
-    tab.keyboard.type("16, 8")
-    tab.keyboard.press("Enter")
-    wait_idle(tab)
+    _retype(tab, tab.get_by_role("textbox", name="Hidden layer sizes", exact=True), "16, 8")
     assert "tr_hidden=16" in tab.url
     tab.get_by_role("switch", name="Charts as tables").focus()
     tab.keyboard.press("Space")
